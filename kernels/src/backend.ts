@@ -1,0 +1,41 @@
+import type { DType, HostArray } from './dtype.js';
+import type { Ops } from './ops.js';
+import type { Tensor } from './tensor.js';
+
+export type BackendName = 'reference' | 'wasm' | 'webgpu';
+
+/** What a backend runs on, for logs, benchmarks and the demo's environment panel. */
+export interface BackendInfo {
+  name: BackendName;
+  /** One line a person reads: "wasm relaxed-simd, 2 threads", "webgpu: SwiftShader Device (Vulkan)". */
+  description: string;
+  /** Backend-specific facts: adapter vendor/architecture, features, limits, SIMD variant, threads. */
+  details: Record<string, unknown>;
+}
+
+/**
+ * A place where tensors live and ops run. Ops are enqueued synchronously and in order;
+ * `read` resolves once every op before it has finished (WebGPU submits its recorded command
+ * buffer there, so a chain of ops costs one `queue.submit` per read-back).
+ */
+export interface Backend extends Ops {
+  readonly name: BackendName;
+  readonly info: BackendInfo;
+
+  /**
+   * Allocates a tensor; uploads `data` if given. Data layout per dtype: f32 Float32Array,
+   * i32 Int32Array, f16/bf16 Uint16Array of raw bits, q8_0/q4_0 Uint8Array of GGUF blocks.
+   */
+  tensor(dtype: DType, shape: readonly number[], data?: ArrayBufferView): Tensor;
+  /** Overwrites a tensor's contents (same layout as `tensor`). */
+  write(tensor: Tensor, data: ArrayBufferView): void;
+  /** Copies a tensor back to the host, after all previously enqueued ops. */
+  read<D extends DType>(tensor: Tensor & { dtype: D }): Promise<HostArray<D>>;
+  read(tensor: Tensor): Promise<HostArray>;
+  /** Releases a tensor's storage; using it afterwards throws `TensorStateError`. */
+  free(tensor: Tensor): void;
+  /** Waits until every enqueued op has finished (for timing). */
+  sync(): Promise<void>;
+  /** Frees everything and releases workers / the GPU device. */
+  dispose(): void;
+}

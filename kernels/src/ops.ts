@@ -1,0 +1,164 @@
+import type { Tensor } from './tensor.js';
+
+/**
+ * The op set every backend implements, with one parameter object per op. Argument order follows
+ * llm.c: outputs first, then inputs, then weights, then dimensions and scalars.
+ *
+ * Rules for all ops:
+ * - `out` is allocated by the caller with the documented shape and never aliases an input
+ *   (WebGPU forbids a buffer bound both read-only and writable in one dispatch).
+ * - Activations are f32. Weights (`matmul.b`, `embedding.table`) may also be f16, bf16, q8_0 or q4_0.
+ * - Ops are enqueued in call order; results are visible through `Backend.read`.
+ *
+ * Training will add a `<op>Backward` per op with the same convention:
+ * gradients of the inputs first, then the gradient of the output, then the saved forward tensors.
+ */
+export interface MatmulParams {
+  /** [batch, M, N] (or [M, N]) f32 */
+  out: Tensor;
+  /** [batch, M, K] (or [M, K]) f32 */
+  a: Tensor;
+  /**
+   * transposeB = false: [batch | 1, K, N] (or [K, N]), f32 only.
+   * transposeB = true:  [batch | 1, N, K] (or [N, K]) — the linear-layer layout of HF and GGUF,
+   * where f16 / bf16 / q8_0 / q4_0 are accepted (K a multiple of 32 for the quantized types).
+   * A batch of 1 (or rank 2) is broadcast over a's batch.
+   */
+  b: Tensor;
+  transposeB: boolean;
+}
+
+export interface AttentionParams {
+  /** [B, T, nHeads, D] f32 */
+  out: Tensor;
+  /** [B, T, nHeads, D] f32, already rotated */
+  q: Tensor;
+  /** [B, S, nKvHeads, D] f32: the key cache; S is its capacity. nHeads % nKvHeads == 0 (grouped-query). */
+  k: Tensor;
+  /** [B, S, nKvHeads, D] f32: the value cache */
+  v: Tensor;
+  /**
+   * Keys 0..kvLength-1 are valid (T ≤ kvLength ≤ S). Query t sits at position kvLength − T + t and
+   * attends causally to keys 0..kvLength − T + t. Prefill: kvLength = T; decode: T = 1.
+   */
+  kvLength: number;
+  /** Usually 1 / sqrt(D). */
+  scale: number;
+}
+
+export interface RmsNormParams {
+  /** [rows, C] */
+  out: Tensor;
+  /** [rows, C] */
+  x: Tensor;
+  /** [C] */
+  weight: Tensor;
+  eps: number;
+}
+
+export interface LayerNormParams {
+  out: Tensor;
+  x: Tensor;
+  /** [C] */
+  weight: Tensor;
+  /** [C] */
+  bias: Tensor;
+  eps: number;
+}
+
+export type RopeStyle = 'interleaved' | 'half';
+
+export interface RopeParams {
+  /** [B, T, nHeads, D] */
+  out: Tensor;
+  /** [B, T, nHeads, D] */
+  x: Tensor;
+  /** i32 [B, T]: the absolute position of each token (packing restarts them per sample). */
+  positions: Tensor;
+  /** Base of the inverse frequencies: freq_i = theta^(−2i/D). 10000 for Llama 2, 500000 for Llama 3. */
+  theta: number;
+  /**
+   * 'interleaved' rotates pairs (2i, 2i+1) — GGML's "normal" mode, GPT-J.
+   * 'half' rotates pairs (i, i + D/2) — Hugging Face Llama / Qwen `rotate_half`, GGML "neox".
+   */
+  style: RopeStyle;
+}
+
+export interface UnaryParams {
+  out: Tensor;
+  x: Tensor;
+}
+
+export interface ScaleParams extends UnaryParams {
+  factor: number;
+}
+
+export interface SwigluParams {
+  /** same shape as gate and up */
+  out: Tensor;
+  gate: Tensor;
+  up: Tensor;
+}
+
+export interface BinaryParams {
+  /** shape of a */
+  out: Tensor;
+  a: Tensor;
+  /** either a's shape, or a's trailing dimensions (broadcast over the leading ones, e.g. a bias [C]) */
+  b: Tensor;
+}
+
+export interface EmbeddingParams {
+  /** [N, C] f32 */
+  out: Tensor;
+  /** [V, C] f32 | f16 | bf16 | q8_0 | q4_0 */
+  table: Tensor;
+  /** i32 [N], each in [0, V) */
+  ids: Tensor;
+}
+
+export interface ArgmaxParams {
+  /** i32 [rows]: index of the largest value of each row (the lowest index on ties) */
+  out: Tensor;
+  /** [rows, C] */
+  x: Tensor;
+}
+
+export interface Ops {
+  matmul(params: MatmulParams): void;
+  attention(params: AttentionParams): void;
+  rmsnorm(params: RmsNormParams): void;
+  layernorm(params: LayerNormParams): void;
+  rope(params: RopeParams): void;
+  /** Row-wise softmax over the last dimension. */
+  softmax(params: UnaryParams): void;
+  silu(params: UnaryParams): void;
+  /** GELU, tanh approximation (GPT-2, `gelu_pytorch_tanh`). */
+  gelu(params: UnaryParams): void;
+  /** silu(gate) · up — the Llama MLP's activation, fused. */
+  swiglu(params: SwigluParams): void;
+  add(params: BinaryParams): void;
+  mul(params: BinaryParams): void;
+  scale(params: ScaleParams): void;
+  embedding(params: EmbeddingParams): void;
+  argmax(params: ArgmaxParams): void;
+}
+
+export type OpName = keyof Ops;
+
+export const OP_NAMES: readonly OpName[] = [
+  'matmul',
+  'attention',
+  'rmsnorm',
+  'layernorm',
+  'rope',
+  'softmax',
+  'silu',
+  'gelu',
+  'swiglu',
+  'add',
+  'mul',
+  'scale',
+  'embedding',
+  'argmax',
+];

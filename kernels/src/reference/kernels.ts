@@ -1,0 +1,163 @@
+/**
+ * The reference kernels: plain loops, f64 accumulation, no cleverness. They are the oracle every
+ * other backend is tested against, so they favour being obviously right over being fast.
+ */
+import type { RopeStyle } from '../ops.js';
+
+export function matmul(
+  out: Float32Array, // [batch, M, N]
+  a: Float32Array, // [batch, M, K]
+  b: Float32Array, // [batchB, K, N] or [batchB, N, K] when transposeB
+  batch: number,
+  M: number,
+  N: number,
+  K: number,
+  transposeB: boolean,
+  broadcastB: boolean,
+): void {
+  for (let p = 0; p < batch; p++) {
+    const aBase = p * M * K;
+    const bBase = broadcastB ? 0 : p * K * N;
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        let sum = 0;
+        for (let k = 0; k < K; k++) {
+          const bValue = transposeB ? b[bBase + j * K + k]! : b[bBase + k * N + j]!;
+          sum += a[aBase + i * K + k]! * bValue;
+        }
+        out[p * M * N + i * N + j] = sum;
+      }
+    }
+  }
+}
+
+export function attention(
+  out: Float32Array, // [B, T, nHeads, D]
+  q: Float32Array, // [B, T, nHeads, D]
+  k: Float32Array, // [B, S, nKvHeads, D]
+  v: Float32Array, // [B, S, nKvHeads, D]
+  B: number,
+  T: number,
+  S: number,
+  nHeads: number,
+  nKvHeads: number,
+  D: number,
+  kvLength: number,
+  scale: number,
+): void {
+  const group = nHeads / nKvHeads;
+  const scores = new Float64Array(kvLength);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const position = kvLength - T + t;
+      for (let h = 0; h < nHeads; h++) {
+        const kvHead = Math.floor(h / group);
+        const qBase = ((b * T + t) * nHeads + h) * D;
+        let max = -Infinity;
+        for (let s = 0; s <= position; s++) {
+          const kBase = ((b * S + s) * nKvHeads + kvHead) * D;
+          let dot = 0;
+          for (let d = 0; d < D; d++) dot += q[qBase + d]! * k[kBase + d]!;
+          scores[s] = dot * scale;
+          max = Math.max(max, scores[s]!);
+        }
+        let total = 0;
+        for (let s = 0; s <= position; s++) {
+          scores[s] = Math.exp(scores[s]! - max);
+          total += scores[s]!;
+        }
+        for (let d = 0; d < D; d++) {
+          let sum = 0;
+          for (let s = 0; s <= position; s++) sum += scores[s]! * v[((b * S + s) * nKvHeads + kvHead) * D + d]!;
+          out[qBase + d] = sum / total;
+        }
+      }
+    }
+  }
+}
+
+export function rmsnorm(out: Float32Array, x: Float32Array, weight: Float32Array, rows: number, C: number, eps: number): void {
+  for (let r = 0; r < rows; r++) {
+    let squares = 0;
+    for (let c = 0; c < C; c++) squares += x[r * C + c]! ** 2;
+    const inverse = 1 / Math.sqrt(squares / C + eps);
+    for (let c = 0; c < C; c++) out[r * C + c] = x[r * C + c]! * inverse * weight[c]!;
+  }
+}
+
+export function layernorm(
+  out: Float32Array,
+  x: Float32Array,
+  weight: Float32Array,
+  bias: Float32Array,
+  rows: number,
+  C: number,
+  eps: number,
+): void {
+  for (let r = 0; r < rows; r++) {
+    let mean = 0;
+    for (let c = 0; c < C; c++) mean += x[r * C + c]!;
+    mean /= C;
+    let variance = 0;
+    for (let c = 0; c < C; c++) variance += (x[r * C + c]! - mean) ** 2;
+    const inverse = 1 / Math.sqrt(variance / C + eps);
+    for (let c = 0; c < C; c++) out[r * C + c] = (x[r * C + c]! - mean) * inverse * weight[c]! + bias[c]!;
+  }
+}
+
+export function rope(
+  out: Float32Array, // [B, T, nHeads, D]
+  x: Float32Array,
+  positions: Int32Array, // [B, T]
+  B: number,
+  T: number,
+  nHeads: number,
+  D: number,
+  theta: number,
+  style: RopeStyle,
+): void {
+  const halfD = D / 2;
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const position = positions[b * T + t]!;
+      for (let h = 0; h < nHeads; h++) {
+        const base = ((b * T + t) * nHeads + h) * D;
+        for (let i = 0; i < halfD; i++) {
+          const angle = position * Math.pow(theta, (-2 * i) / D);
+          const cos = Math.cos(angle);
+          const sin = Math.sin(angle);
+          const first = style === 'interleaved' ? base + 2 * i : base + i;
+          const second = style === 'interleaved' ? first + 1 : first + halfD;
+          const x0 = x[first]!;
+          const x1 = x[second]!;
+          out[first] = x0 * cos - x1 * sin;
+          out[second] = x0 * sin + x1 * cos;
+        }
+      }
+    }
+  }
+}
+
+export function softmax(out: Float32Array, x: Float32Array, rows: number, C: number): void {
+  for (let r = 0; r < rows; r++) {
+    let max = -Infinity;
+    for (let c = 0; c < C; c++) max = Math.max(max, x[r * C + c]!);
+    let total = 0;
+    for (let c = 0; c < C; c++) total += Math.exp(x[r * C + c]! - max);
+    for (let c = 0; c < C; c++) out[r * C + c] = Math.exp(x[r * C + c]! - max) / total;
+  }
+}
+
+export const silu = (value: number): number => value / (1 + Math.exp(-value));
+
+const GELU_COEFFICIENT = Math.sqrt(2 / Math.PI);
+export const gelu = (value: number): number =>
+  0.5 * value * (1 + Math.tanh(GELU_COEFFICIENT * (value + 0.044715 * value ** 3)));
+
+export function argmax(out: Int32Array, x: Float32Array, rows: number, C: number): void {
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    for (let c = 1; c < C; c++) if (x[r * C + c]! > x[r * C + best]!) best = c;
+    out[r] = best;
+  }
+}
