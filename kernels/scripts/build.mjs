@@ -13,8 +13,9 @@ mkdirSync(join(root, 'build'), { recursive: true });
 await buildWasm(root);
 
 await build({
-  entryPoints: [join(root, 'src/index.ts')],
-  outfile: join(root, 'dist/index.js'),
+  // `testing` is the op harness (case generators, scoring), exported as @cria/kernels/testing for the demo.
+  entryPoints: { index: join(root, 'src/index.ts'), testing: join(root, 'src/testing/index.ts') },
+  outdir: join(root, 'dist'),
   bundle: true,
   format: 'esm',
   platform: 'neutral',

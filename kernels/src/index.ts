@@ -7,3 +7,6 @@ export * from './errors.js';
 export { bf16BitsToF32, f16BitsToF32, f32ToBf16Bits, f32ToF16Bits, fromBf16, fromF16, toBf16, toF16 } from './numeric/half.js';
 export { dequantizeQ4_0, dequantizeQ8_0, quantizeQ4_0, quantizeQ8_0 } from './numeric/quantize.js';
 export { ReferenceBackend, createReferenceBackend } from './reference/reference-backend.js';
+export { WebGPUBackend, createWebGPUBackend, type WebGPUBackendOptions } from './webgpu/webgpu-backend.js';
+export { WasmBackend } from './wasm/wasm-backend.js';
+export { createWasmBackend, type WasmBackendOptions } from './wasm/create-wasm-backend.js';

@@ -1,0 +1,15 @@
+/**
+ * Cria's WebAssembly kernels. Every kernel takes (thread, threads, ...) and computes its own static
+ * share of the work, so one call runs on a single thread or on every worker of the pool at once.
+ * Kernels never allocate: the host owns linear memory and passes buffers (and per-thread scratch)
+ * as byte offsets. There is no static data either, so worker instances sharing one memory re-copy
+ * nothing when they are instantiated.
+ */
+export { matmul, matmulScratchBytes } from './matmul/matmul';
+export { attention, attentionScratchBytes } from './ops/attention';
+export { rmsnorm, layernorm } from './ops/normalization';
+export { rope } from './ops/rope';
+export { silu, gelu, swiglu, softmax } from './ops/activations';
+export { binary, scale } from './ops/elementwise';
+export { embedding } from './ops/embedding';
+export { argmax } from './ops/argmax';

@@ -1,0 +1,157 @@
+import { BLOCK, DTYPE_Q8_0, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, f16ToF32 } from '../common/decode';
+import { align16, horizontalMax, horizontalSum, horizontalSumI32, madd } from '../common/simd';
+
+/**
+ * Q8_0 / Q4_0 matvec with integer dot products, llama.cpp's q8_0 × q8_0 / q4_0 scheme: the
+ * activation row is quantized once to int8 blocks of 32 (one f32 scale each), then every weight
+ * block costs integer multiply-adds plus one f32 multiply-add, and weights never leave int8.
+ *
+ * The plain SIMD build widens to i16 and uses `i32x4.dot_i16x8_s` (pmaddwd). The relaxed build
+ * uses `i32x4.relaxed_dot_i8x16_i7x16_add_s` (VNNI / SDOT where present), whose second operand
+ * must be 7-bit (0..127): for Q4_0 that is the raw nibble (0..15, the −8 is folded into a
+ * per-block correction −8·Σq), for Q8_0 it is |q| with q's sign moved onto the weight.
+ *
+ * Activation layout in scratch, for K values in nb = K/32 blocks:
+ *   scales f32[nb] | sums i32[nb] | q i8[K] | |q| u8[K] | sign(q) i8[K] (0 or −1) | q i16[K]
+ */
+
+export function quantizedActivationBytes(K: i32): i32 {
+  const blocks = K / BLOCK;
+  return 2 * align16(blocks * 4) + 3 * align16(K) + align16(K * 2);
+}
+
+// @ts-ignore: decorator
+@inline function sumsOf(work: usize, blocks: i32): usize { return work + <usize>align16(blocks * 4); }
+// @ts-ignore: decorator
+@inline function quantsOf(work: usize, blocks: i32): usize { return work + <usize>(2 * align16(blocks * 4)); }
+// @ts-ignore: decorator
+@inline function magnitudesOf(work: usize, blocks: i32, K: i32): usize { return quantsOf(work, blocks) + <usize>align16(K); }
+// @ts-ignore: decorator
+@inline function signsOf(work: usize, blocks: i32, K: i32): usize { return quantsOf(work, blocks) + <usize>(2 * align16(K)); }
+// @ts-ignore: decorator
+@inline function wideOf(work: usize, blocks: i32, K: i32): usize { return quantsOf(work, blocks) + <usize>(3 * align16(K)); }
+
+/** Quantizes x[K] (K a multiple of 32) into the scratch layout above, as Q8_0 does (d = max|x| / 127). */
+export function quantizeActivation(x: usize, K: i32, work: usize): void {
+  const blocks = K / BLOCK;
+  const sums = sumsOf(work, blocks);
+  const quants = quantsOf(work, blocks);
+  const magnitudes = magnitudesOf(work, blocks, K);
+  const signs = signsOf(work, blocks, K);
+  const wide = wideOf(work, blocks, K);
+  const ones = i16x8.splat(1);
+  for (let block = 0; block < blocks; block++) {
+    const source = x + (<usize>block << 7);
+    const v0 = v128.load(source), v1 = v128.load(source, 16), v2 = v128.load(source, 32), v3 = v128.load(source, 48);
+    const v4 = v128.load(source, 64), v5 = v128.load(source, 80), v6 = v128.load(source, 96), v7 = v128.load(source, 112);
+    const largest = f32x4.pmax(
+      f32x4.pmax(f32x4.pmax(f32x4.abs(v0), f32x4.abs(v1)), f32x4.pmax(f32x4.abs(v2), f32x4.abs(v3))),
+      f32x4.pmax(f32x4.pmax(f32x4.abs(v4), f32x4.abs(v5)), f32x4.pmax(f32x4.abs(v6), f32x4.abs(v7))),
+    );
+    const d: f32 = horizontalMax(largest) / 127;
+    const inverse = f32x4.splat(d != 0 ? 1 / d : 0);
+    store<f32>(work + (<usize>block << 2), d);
+    const w0 = i16x8.narrow_i32x4_s(toInt(v0, inverse), toInt(v1, inverse));
+    const w1 = i16x8.narrow_i32x4_s(toInt(v2, inverse), toInt(v3, inverse));
+    const w2 = i16x8.narrow_i32x4_s(toInt(v4, inverse), toInt(v5, inverse));
+    const w3 = i16x8.narrow_i32x4_s(toInt(v6, inverse), toInt(v7, inverse));
+    const target16 = wide + (<usize>block << 6);
+    v128.store(target16, w0);
+    v128.store(target16, w1, 16);
+    v128.store(target16, w2, 32);
+    v128.store(target16, w3, 48);
+    const q0 = i8x16.narrow_i16x8_s(w0, w1);
+    const q1 = i8x16.narrow_i16x8_s(w2, w3);
+    const offset = <usize>block << 5;
+    v128.store(quants + offset, q0);
+    v128.store(quants + offset, q1, 16);
+    v128.store(magnitudes + offset, i8x16.abs(q0));
+    v128.store(magnitudes + offset, i8x16.abs(q1), 16);
+    v128.store(signs + offset, i8x16.shr_s(q0, 7));
+    v128.store(signs + offset, i8x16.shr_s(q1, 7), 16);
+    const sum = i32x4.add(
+      i32x4.add(i32x4.dot_i16x8_s(w0, ones), i32x4.dot_i16x8_s(w1, ones)),
+      i32x4.add(i32x4.dot_i16x8_s(w2, ones), i32x4.dot_i16x8_s(w3, ones)),
+    );
+    store<i32>(sums + (<usize>block << 2), horizontalSumI32(sum));
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function toInt(values: v128, inverse: v128): v128 {
+  return i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(values, inverse)));
+}
+
+/** out[n] = a · W[n, :] for n in [n0, n1), W [N, K] in Q8_0 or Q4_0, `a` already quantized into `work`. */
+export function matvecQuantized(out: usize, w: usize, dtype: i32, K: i32, n0: i32, n1: i32, work: usize): void {
+  const blocks = K / BLOCK;
+  if (dtype == DTYPE_Q8_0) {
+    const rowBytes = <usize>(blocks * Q8_0_BLOCK_BYTES);
+    for (let n = n0; n < n1; n++) store<f32>(out + (<usize>n << 2), dotQ8_0(w + <usize>n * rowBytes, blocks, K, work));
+  } else {
+    const rowBytes = <usize>(blocks * Q4_0_BLOCK_BYTES);
+    for (let n = n0; n < n1; n++) store<f32>(out + (<usize>n << 2), dotQ4_0(w + <usize>n * rowBytes, blocks, K, work));
+  }
+}
+
+function dotQ8_0(w: usize, blocks: i32, K: i32, work: usize): f32 {
+  const magnitudes = magnitudesOf(work, blocks, K);
+  const signs = signsOf(work, blocks, K);
+  const wide = wideOf(work, blocks, K);
+  let accumulator = f32x4.splat(0);
+  for (let block = 0; block < blocks; block++) {
+    const scale = f16ToF32(<u32>load<u16>(w)) * load<f32>(work + (<usize>block << 2));
+    let sum: v128;
+    if (ASC_FEATURE_RELAXED_SIMD) {
+      const offset = <usize>block << 5;
+      const m0 = v128.load(signs + offset);
+      const m1 = v128.load(signs + offset, 16);
+      // (w ^ m) − m negates w where the activation is negative, so |a| can be the 7-bit operand.
+      const w0 = i8x16.sub(v128.xor(v128.load(w, 2), m0), m0);
+      const w1 = i8x16.sub(v128.xor(v128.load(w, 18), m1), m1);
+      sum = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v128.load(magnitudes + offset), i32x4.splat(0));
+      sum = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v128.load(magnitudes + offset, 16), sum);
+    } else {
+      const a16 = wide + (<usize>block << 6);
+      sum = i32x4.dot_i16x8_s(v128.load8x8_s(w + 2), v128.load(a16));
+      sum = i32x4.add(sum, i32x4.dot_i16x8_s(v128.load8x8_s(w + 10), v128.load(a16, 16)));
+      sum = i32x4.add(sum, i32x4.dot_i16x8_s(v128.load8x8_s(w + 18), v128.load(a16, 32)));
+      sum = i32x4.add(sum, i32x4.dot_i16x8_s(v128.load8x8_s(w + 26), v128.load(a16, 48)));
+    }
+    accumulator = madd(f32x4.convert_i32x4_s(sum), f32x4.splat(scale), accumulator);
+    w += Q8_0_BLOCK_BYTES;
+  }
+  return horizontalSum(accumulator);
+}
+
+function dotQ4_0(w: usize, blocks: i32, K: i32, work: usize): f32 {
+  const sums = sumsOf(work, blocks);
+  const quants = quantsOf(work, blocks);
+  const wide = wideOf(work, blocks, K);
+  const lowMask = i8x16.splat(0x0f);
+  let accumulator = f32x4.splat(0);
+  for (let block = 0; block < blocks; block++) {
+    const scale = f16ToF32(<u32>load<u16>(w)) * load<f32>(work + (<usize>block << 2));
+    const packed = v128.load(w, 2);
+    const low = v128.and(packed, lowMask); // elements 0..15, stored value q + 8
+    const high = i8x16.shr_u(packed, 4); // elements 16..31
+    let sum: v128;
+    if (ASC_FEATURE_RELAXED_SIMD) {
+      const offset = <usize>block << 5;
+      sum = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(quants + offset), low, i32x4.splat(0));
+      sum = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(quants + offset, 16), high, sum);
+    } else {
+      const a16 = wide + (<usize>block << 6);
+      sum = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(low), v128.load(a16));
+      sum = i32x4.add(sum, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(low), v128.load(a16, 16)));
+      sum = i32x4.add(sum, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(high), v128.load(a16, 32)));
+      sum = i32x4.add(sum, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(high), v128.load(a16, 48)));
+    }
+    // Σ a·(q − 8) = Σ a·q − 8·Σa, the 8·Σa spread as 2·Σa over the four lanes.
+    sum = i32x4.sub(sum, i32x4.splat(load<i32>(sums + (<usize>block << 2)) << 1));
+    accumulator = madd(f32x4.convert_i32x4_s(sum), f32x4.splat(scale), accumulator);
+    w += Q4_0_BLOCK_BYTES;
+  }
+  return horizontalSum(accumulator);
+}

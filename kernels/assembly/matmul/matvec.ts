@@ -1,0 +1,143 @@
+import { DTYPE_BF16, bf16x4ToF32, f16ToF32, f16x4ToF32 } from '../common/decode';
+import { horizontalSum, madd } from '../common/simd';
+
+/**
+ * Matrix–vector products for decode (M = 1, and the few rows of a tiny batch): every weight is
+ * read exactly once per row of A, straight from its stored layout, with no packing.
+ */
+
+/** out[n] = a · B[n, :] for n in [n0, n1), B [N, K] f32. Four rows share each load of a. */
+export function matvecTransposedF32(out: usize, a: usize, b: usize, K: i32, n0: i32, n1: i32): void {
+  const rowBytes = <usize>K << 2;
+  let n = n0;
+  for (; n + 4 <= n1; n += 4) {
+    const r0 = b + <usize>n * rowBytes;
+    const r1 = r0 + rowBytes;
+    const r2 = r1 + rowBytes;
+    const r3 = r2 + rowBytes;
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    let k = 0;
+    for (; k + 4 <= K; k += 4) {
+      const offset = <usize>k << 2;
+      const x = v128.load(a + offset);
+      s0 = madd(x, v128.load(r0 + offset), s0);
+      s1 = madd(x, v128.load(r1 + offset), s1);
+      s2 = madd(x, v128.load(r2 + offset), s2);
+      s3 = madd(x, v128.load(r3 + offset), s3);
+    }
+    let t0 = horizontalSum(s0), t1 = horizontalSum(s1), t2 = horizontalSum(s2), t3 = horizontalSum(s3);
+    for (; k < K; k++) {
+      const offset = <usize>k << 2;
+      const x = load<f32>(a + offset);
+      t0 += x * load<f32>(r0 + offset);
+      t1 += x * load<f32>(r1 + offset);
+      t2 += x * load<f32>(r2 + offset);
+      t3 += x * load<f32>(r3 + offset);
+    }
+    const target = out + (<usize>n << 2);
+    store<f32>(target, t0);
+    store<f32>(target, t1, 4);
+    store<f32>(target, t2, 8);
+    store<f32>(target, t3, 12);
+  }
+  for (; n < n1; n++) store<f32>(out + (<usize>n << 2), dotF32(a, b + <usize>n * rowBytes, K));
+}
+
+function dotF32(a: usize, b: usize, K: i32): f32 {
+  let sum = f32x4.splat(0);
+  let k = 0;
+  for (; k + 4 <= K; k += 4) sum = madd(v128.load(a + (<usize>k << 2)), v128.load(b + (<usize>k << 2)), sum);
+  let total = horizontalSum(sum);
+  for (; k < K; k++) total += load<f32>(a + (<usize>k << 2)) * load<f32>(b + (<usize>k << 2));
+  return total;
+}
+
+/**
+ * out[j] = Σ_k a[k]·B[k, j] for j in [n0, n1), B [K, N] f32: 16 columns at a time in four
+ * accumulators, walking down B's rows (one cache line per row per block).
+ */
+export function matvecF32(out: usize, a: usize, b: usize, K: i32, N: i32, n0: i32, n1: i32): void {
+  const stride = <usize>N << 2;
+  let j = n0;
+  for (; j + 16 <= n1; j += 16) {
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    let row = b + (<usize>j << 2);
+    for (let k = 0; k < K; k++) {
+      const x = v128.load32_splat(a + (<usize>k << 2));
+      s0 = madd(x, v128.load(row), s0);
+      s1 = madd(x, v128.load(row, 16), s1);
+      s2 = madd(x, v128.load(row, 32), s2);
+      s3 = madd(x, v128.load(row, 48), s3);
+      row += stride;
+    }
+    const target = out + (<usize>j << 2);
+    v128.store(target, s0);
+    v128.store(target, s1, 16);
+    v128.store(target, s2, 32);
+    v128.store(target, s3, 48);
+  }
+  for (; j + 4 <= n1; j += 4) {
+    let s = f32x4.splat(0);
+    let row = b + (<usize>j << 2);
+    for (let k = 0; k < K; k++) {
+      s = madd(v128.load32_splat(a + (<usize>k << 2)), v128.load(row), s);
+      row += stride;
+    }
+    v128.store(out + (<usize>j << 2), s);
+  }
+  for (; j < n1; j++) {
+    let s: f32 = 0;
+    let element = b + (<usize>j << 2);
+    for (let k = 0; k < K; k++) {
+      s += load<f32>(a + (<usize>k << 2)) * load<f32>(element);
+      element += stride;
+    }
+    store<f32>(out + (<usize>j << 2), s);
+  }
+}
+
+/** out[n] = a · B[n, :] for B [N, K] in f16 or bf16, decoded four values at a time in registers. */
+export function matvecTransposedHalf(out: usize, a: usize, b: usize, dtype: i32, K: i32, n0: i32, n1: i32): void {
+  const brain = dtype == DTYPE_BF16;
+  const rowBytes = <usize>K << 1;
+  let n = n0;
+  for (; n + 2 <= n1; n += 2) {
+    const r0 = b + <usize>n * rowBytes;
+    const r1 = r0 + rowBytes;
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+    let k = 0;
+    for (; k + 4 <= K; k += 4) {
+      const x = v128.load(a + (<usize>k << 2));
+      const w0 = v128.load16x4_u(r0 + (<usize>k << 1));
+      const w1 = v128.load16x4_u(r1 + (<usize>k << 1));
+      s0 = madd(x, brain ? bf16x4ToF32(w0) : f16x4ToF32(w0), s0);
+      s1 = madd(x, brain ? bf16x4ToF32(w1) : f16x4ToF32(w1), s1);
+    }
+    let t0 = horizontalSum(s0), t1 = horizontalSum(s1);
+    for (; k < K; k++) {
+      const x = load<f32>(a + (<usize>k << 2));
+      t0 += x * halfToF32(brain, load<u16>(r0 + (<usize>k << 1)));
+      t1 += x * halfToF32(brain, load<u16>(r1 + (<usize>k << 1)));
+    }
+    store<f32>(out + (<usize>n << 2), t0);
+    store<f32>(out + (<usize>n << 2), t1, 4);
+  }
+  if (n < n1) {
+    const r0 = b + <usize>n * rowBytes;
+    let s0 = f32x4.splat(0);
+    let k = 0;
+    for (; k + 4 <= K; k += 4) {
+      const w0 = v128.load16x4_u(r0 + (<usize>k << 1));
+      s0 = madd(v128.load(a + (<usize>k << 2)), brain ? bf16x4ToF32(w0) : f16x4ToF32(w0), s0);
+    }
+    let t0 = horizontalSum(s0);
+    for (; k < K; k++) t0 += load<f32>(a + (<usize>k << 2)) * halfToF32(brain, load<u16>(r0 + (<usize>k << 1)));
+    store<f32>(out + (<usize>n << 2), t0);
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function halfToF32(brain: bool, bits: u16): f32 {
+  return brain ? reinterpret<f32>(<u32>bits << 16) : f16ToF32(<u32>bits);
+}

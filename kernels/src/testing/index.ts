@@ -1,0 +1,6 @@
+// The op harness as a public subpath (`@cria/kernels/testing`), so the demo page can run the same
+// cases in a browser. Node-only pieces (test-backends.ts) stay out.
+export { mismatches, normalisedError } from './error-metrics.js';
+export { OP_CASES, type OpCase, type OpCaseGenerator, type TensorSpec } from './op-cases.js';
+export { Random } from './random.js';
+export { runOnBackend, scoreCase, type CaseResult } from './run-case.js';

@@ -1,0 +1,264 @@
+import type { Backend, BackendInfo } from '../backend.js';
+import { byteLength, hostArrayFor, type DType, type HostArray } from '../dtype.js';
+import { CriaKernelError, ShapeMismatchError } from '../errors.js';
+import type {
+  ArgmaxParams,
+  AttentionParams,
+  BinaryParams,
+  EmbeddingParams,
+  LayerNormParams,
+  MatmulParams,
+  RmsNormParams,
+  RopeParams,
+  ScaleParams,
+  SwigluParams,
+  UnaryParams,
+} from '../ops.js';
+import { Tensor, assertLive } from '../tensor.js';
+import * as check from '../validate.js';
+import { BINARY_ADD, BINARY_MUL, DTYPE_CODES, type KernelArguments, type KernelExports, type KernelName } from './kernel-exports.js';
+import { fillRopeTable, ropeTableFloats } from './rope-table.js';
+import type { ThreadPool } from './thread-pool.js';
+import type { WasmMemory } from './wasm-memory.js';
+
+/**
+ * The WebAssembly backend: tensors are 16-byte-aligned blocks of one linear memory (weights in
+ * their upload layout, decoded inside the kernels), ops validate their arguments like every other
+ * backend and then call the SIMD kernels synchronously — on the calling thread, or split across
+ * the worker pool when the op is large enough to pay for the hand-off.
+ */
+interface WasmHandle {
+  offset: number;
+}
+
+export interface WasmBackendParts {
+  info: BackendInfo;
+  memory: WasmMemory;
+  kernels: KernelExports;
+  pool: ThreadPool | undefined;
+  /** Smallest op, in multiply-adds (or elements), worth splitting across the pool. */
+  parallelThreshold: number;
+}
+
+const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
+
+export class WasmBackend implements Backend {
+  readonly name = 'wasm' as const;
+  readonly info: BackendInfo;
+  readonly #memory: WasmMemory;
+  readonly #kernels: KernelExports;
+  readonly #pool: ThreadPool | undefined;
+  readonly #parallelThreshold: number;
+  readonly #live = new Set<Tensor>();
+  #scratch = { offset: 0, bytes: 0 };
+  #disposed = false;
+
+  constructor(parts: WasmBackendParts) {
+    this.info = parts.info;
+    this.#memory = parts.memory;
+    this.#kernels = parts.kernels;
+    this.#pool = parts.pool;
+    this.#parallelThreshold = parts.parallelThreshold;
+  }
+
+  /** Threads the pool splits large ops across (1 when single-threaded). */
+  get threads(): number {
+    return this.#pool?.threads ?? 1;
+  }
+
+  /** Bytes of linear memory held by tensors and scratch. */
+  get bytesInUse(): number {
+    return this.#memory.allocator.bytesInUse;
+  }
+
+  tensor(dtype: DType, shape: readonly number[], data?: ArrayBufferView): Tensor {
+    this.#assertUsable('tensor');
+    const bytes = Math.ceil(byteLength(dtype, shape));
+    const offset = this.#memory.allocate(bytes);
+    const tensor = new Tensor(this.name, dtype, [...shape], { offset } satisfies WasmHandle);
+    this.#live.add(tensor);
+    if (data) this.write(tensor, data);
+    else this.#memory.fill(offset, bytes);
+    return tensor;
+  }
+
+  write(tensor: Tensor, data: ArrayBufferView): void {
+    assertLive(tensor, this.name, 'write');
+    if (data.byteLength !== tensor.byteLength) {
+      throw new ShapeMismatchError('write', 'data', `${tensor.byteLength} bytes for ${tensor}`, `${data.byteLength} bytes`);
+    }
+    this.#memory.write(this.#at(tensor), data);
+  }
+
+  async read(tensor: Tensor): Promise<HostArray> {
+    assertLive(tensor, this.name, 'read');
+    return hostArrayFor(tensor.dtype, this.#memory.read(this.#at(tensor), tensor.byteLength), 0, tensor.size);
+  }
+
+  free(tensor: Tensor): void {
+    assertLive(tensor, this.name, 'free');
+    this.#memory.free(this.#at(tensor));
+    this.#live.delete(tensor);
+    tensor.markFreed();
+  }
+
+  /** Ops run synchronously when called, so there is never anything to wait for. */
+  async sync(): Promise<void> {}
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#pool?.dispose();
+    for (const tensor of this.#live) tensor.markFreed();
+    this.#live.clear();
+  }
+
+  matmul(params: MatmulParams): void {
+    const { out, a, b, transposeB } = params;
+    this.#assertLive('matmul', out, a, b);
+    const { batch, M, N, K, broadcastB } = check.checkMatmul(params);
+    if (out.size === 0) return;
+    if (K === 0) return this.#memory.fill(this.#at(out), out.byteLength);
+    const dtype = DTYPE_CODES[b.dtype as keyof typeof DTYPE_CODES];
+    const threads = this.#threadsFor(batch * M * N * K);
+    const stride = align16(this.#kernels.matmulScratchBytes(M, N, K, dtype));
+    const scratch = this.#scratchFor(stride * threads);
+    this.#run(threads, 'matmul', this.#at(out), this.#at(a), this.#at(b), batch, M, N, K, +transposeB, +broadcastB, dtype, scratch, stride);
+  }
+
+  attention(params: AttentionParams): void {
+    const { out, q, k, v } = params;
+    this.#assertLive('attention', out, q, k, v);
+    const { B, T, S, nHeads, nKvHeads, D, kvLength } = check.checkAttention(params);
+    if (out.size === 0) return;
+    const threads = this.#threadsFor(B * T * nHeads * kvLength * D);
+    const stride = align16(this.#kernels.attentionScratchBytes(D));
+    const scratch = this.#scratchFor(stride * threads);
+    const at = (t: Tensor) => this.#at(t);
+    this.#run(threads, 'attention', at(out), at(q), at(k), at(v), B, T, S, nHeads, nKvHeads, D, kvLength, params.scale, scratch, stride);
+  }
+
+  rmsnorm(params: RmsNormParams): void {
+    const { out, x, weight, eps } = params;
+    this.#assertLive('rmsnorm', out, x, weight);
+    const { rows, C } = check.checkRmsNorm(params);
+    this.#run(this.#threadsFor(rows * C), 'rmsnorm', this.#at(out), this.#at(x), this.#at(weight), rows, C, eps);
+  }
+
+  layernorm(params: LayerNormParams): void {
+    const { out, x, weight, bias, eps } = params;
+    this.#assertLive('layernorm', out, x, weight, bias);
+    const { rows, C } = check.checkLayerNorm(params);
+    this.#run(this.#threadsFor(rows * C), 'layernorm', this.#at(out), this.#at(x), this.#at(weight), this.#at(bias), rows, C, eps);
+  }
+
+  rope(params: RopeParams): void {
+    const { out, x, positions, theta, style } = params;
+    this.#assertLive('rope', out, x, positions);
+    const { B, T, nHeads, D } = check.checkRope(params);
+    const tokens = B * T;
+    if (out.size === 0) return;
+    const rowFloats = ropeTableFloats(D, style);
+    const table = this.#scratchFor(tokens * rowFloats * 4);
+    const ids = this.#memory.int32(this.#at(positions), tokens);
+    fillRopeTable(this.#memory.float32(table, tokens * rowFloats), ids, D, theta, style);
+    const interleaved = style === 'interleaved' ? 1 : 0;
+    this.#run(this.#threadsFor(out.size), 'rope', this.#at(out), this.#at(x), table, tokens, nHeads, D, interleaved);
+  }
+
+  softmax(params: UnaryParams): void {
+    this.#assertLive('softmax', params.out, params.x);
+    const { rows, C } = check.checkUnary('softmax', params);
+    this.#run(this.#threadsFor(rows * C * 4), 'softmax', this.#at(params.out), this.#at(params.x), rows, C);
+  }
+
+  silu(params: UnaryParams): void {
+    this.#assertLive('silu', params.out, params.x);
+    check.checkUnary('silu', params);
+    this.#run(this.#threadsFor(params.x.size * 4), 'silu', this.#at(params.out), this.#at(params.x), params.x.size);
+  }
+
+  gelu(params: UnaryParams): void {
+    this.#assertLive('gelu', params.out, params.x);
+    check.checkUnary('gelu', params);
+    this.#run(this.#threadsFor(params.x.size * 4), 'gelu', this.#at(params.out), this.#at(params.x), params.x.size);
+  }
+
+  swiglu(params: SwigluParams): void {
+    this.#assertLive('swiglu', params.out, params.gate, params.up);
+    const size = check.checkSwiglu(params);
+    this.#run(this.#threadsFor(size * 4), 'swiglu', this.#at(params.out), this.#at(params.gate), this.#at(params.up), size);
+  }
+
+  add(params: BinaryParams): void {
+    this.#binary('add', BINARY_ADD, params);
+  }
+
+  mul(params: BinaryParams): void {
+    this.#binary('mul', BINARY_MUL, params);
+  }
+
+  scale(params: ScaleParams): void {
+    this.#assertLive('scale', params.out, params.x);
+    check.checkUnary('scale', params);
+    this.#run(this.#threadsFor(params.x.size), 'scale', this.#at(params.out), this.#at(params.x), params.x.size, params.factor);
+  }
+
+  embedding(params: EmbeddingParams): void {
+    const { out, table, ids } = params;
+    this.#assertLive('embedding', out, table, ids);
+    const { N, V, C } = check.checkEmbedding(params);
+    const dtype = DTYPE_CODES[table.dtype as keyof typeof DTYPE_CODES];
+    this.#run(this.#threadsFor(N * C), 'embedding', this.#at(out), this.#at(table), this.#at(ids), N, V, C, dtype);
+  }
+
+  argmax(params: ArgmaxParams): void {
+    this.#assertLive('argmax', params.out, params.x);
+    const { rows, C } = check.checkArgmax(params);
+    this.#run(this.#threadsFor(rows * C), 'argmax', this.#at(params.out), this.#at(params.x), rows, C);
+  }
+
+  #binary(op: 'add' | 'mul', operation: number, params: BinaryParams): void {
+    this.#assertLive(op, params.out, params.a, params.b);
+    const { size, bSize } = check.checkBinary(op, params);
+    if (size === 0) return;
+    this.#run(this.#threadsFor(size), 'binary', operation, this.#at(params.out), this.#at(params.a), this.#at(params.b), size, bSize);
+  }
+
+  #run<K extends KernelName>(threads: number, kernel: K, ...args: KernelArguments<K>): void {
+    if (threads > 1 && this.#pool) this.#pool.run(kernel, ...args);
+    else (this.#kernels[kernel] as (...values: number[]) => void)(0, 1, ...(args as number[]));
+  }
+
+  #threadsFor(work: number): number {
+    return this.#pool && work >= this.#parallelThreshold ? this.#pool.threads : 1;
+  }
+
+  /**
+   * One scratch block reused by every op (ops finish before they return, so it is never shared
+   * between two of them); it only grows, by reallocation.
+   */
+  #scratchFor(bytes: number): number {
+    const current = this.#scratch;
+    if (bytes > current.bytes) {
+      if (current.bytes > 0) this.#memory.free(current.offset);
+      this.#scratch = { offset: 0, bytes: 0 }; // stays consistent if the allocation below throws
+      const size = align16(Math.max(bytes, current.bytes * 1.5));
+      this.#scratch = { offset: this.#memory.allocate(size), bytes: size };
+    }
+    return this.#scratch.offset;
+  }
+
+  #at(tensor: Tensor): number {
+    return (tensor.handle as WasmHandle).offset;
+  }
+
+  #assertLive(op: string, ...tensors: Tensor[]): void {
+    this.#assertUsable(op);
+    for (const tensor of tensors) assertLive(tensor, this.name, op);
+  }
+
+  #assertUsable(op: string): void {
+    if (this.#disposed) throw new CriaKernelError(`${op}: this wasm backend was disposed`, 'create a new backend with createWasmBackend()');
+  }
+}

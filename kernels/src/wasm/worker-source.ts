@@ -1,0 +1,74 @@
+/**
+ * The body of a pool worker, as source text: Node runs it with `new Worker(code, { eval: true })`,
+ * browsers from a Blob URL. Keeping it a string (instead of a separate file) means it needs no
+ * bundler support and no URL resolution: it loads the same way from the TypeScript sources under
+ * vitest, from dist/index.js, and from an app's browser bundle.
+ *
+ * The worker receives the compiled module, the shared memory and a small shared control block,
+ * instantiates its own instance (no data segments, so nothing is re-copied into the shared memory),
+ * then loops: wait for the generation counter to move, run kernel `state[KERNEL]` on its share,
+ * decrement `state[PENDING]` and notify. It never allocates inside wasm.
+ */
+
+/** Int32 slots of the control block. */
+export const CONTROL = {
+  GENERATION: 0,
+  KERNEL: 1,
+  PENDING: 2,
+  THREADS: 3,
+  ARGUMENT_COUNT: 4,
+  FAILED: 5,
+} as const;
+/** Byte offset of the Float64 kernel arguments in the control block, and how many fit. */
+export const ARGUMENTS_OFFSET = 64;
+export const MAXIMUM_ARGUMENTS = 24;
+export const CONTROL_BYTES = ARGUMENTS_OFFSET + MAXIMUM_ARGUMENTS * 8;
+/** Spin iterations before a worker sleeps in Atomics.wait: consecutive ops then start without a futex wake-up. */
+export const SPIN_ITERATIONS = 20000;
+/** `state[KERNEL]` value that tells workers to exit. */
+export const EXIT_KERNEL = -1;
+
+const WORKER_BODY = `
+function start(message, reply) {
+  const { module, memory, control, thread, kernels } = message;
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const functions = kernels.map((name) => instance.exports[name]);
+  const state = new Int32Array(control, 0, ${ARGUMENTS_OFFSET / 4});
+  const args = new Float64Array(control, ${ARGUMENTS_OFFSET}, ${MAXIMUM_ARGUMENTS});
+  reply('ready');
+  let seen = Atomics.load(state, ${CONTROL.GENERATION});
+  for (;;) {
+    let spins = 0;
+    while (Atomics.load(state, ${CONTROL.GENERATION}) === seen) {
+      if (++spins > ${SPIN_ITERATIONS}) {
+        Atomics.wait(state, ${CONTROL.GENERATION}, seen);
+        spins = 0;
+      }
+    }
+    seen = Atomics.load(state, ${CONTROL.GENERATION});
+    const kernel = state[${CONTROL.KERNEL}];
+    if (kernel === ${EXIT_KERNEL}) return;
+    const threads = state[${CONTROL.THREADS}];
+    if (thread < threads) {
+      try {
+        functions[kernel](thread, threads, ...args.subarray(0, state[${CONTROL.ARGUMENT_COUNT}]));
+      } catch (error) {
+        Atomics.store(state, ${CONTROL.FAILED}, 1);
+      }
+      if (Atomics.sub(state, ${CONTROL.PENDING}, 1) === 1) Atomics.notify(state, ${CONTROL.PENDING});
+    }
+  }
+}
+`;
+
+export const NODE_WORKER_SOURCE = `${WORKER_BODY}
+const { parentPort } = require('node:worker_threads');
+parentPort.once('message', (message) => start(message, (reply) => parentPort.postMessage(reply)));
+`;
+
+export const BROWSER_WORKER_SOURCE = `${WORKER_BODY}
+self.onmessage = (event) => {
+  self.onmessage = null;
+  start(event.data, (reply) => self.postMessage(reply));
+};
+`;

@@ -1,0 +1,99 @@
+import argmaxSource from '../../wgsl/argmax.wgsl';
+import attentionDecodeSource from '../../wgsl/attention-decode.wgsl';
+import attentionSource from '../../wgsl/attention.wgsl';
+import elementwiseSource from '../../wgsl/elementwise.wgsl';
+import embeddingSource from '../../wgsl/embedding.wgsl';
+import matmulSource from '../../wgsl/matmul.wgsl';
+import matvecQuantSource from '../../wgsl/matvec-quant.wgsl';
+import matvecSource from '../../wgsl/matvec.wgsl';
+import normalizationSource from '../../wgsl/normalization.wgsl';
+import ropeSource from '../../wgsl/rope.wgsl';
+import rowSumSubgroupSource from '../../wgsl/row-sum-subgroup.wgsl';
+import rowSumWorkgroupSource from '../../wgsl/row-sum-workgroup.wgsl';
+import softmaxSource from '../../wgsl/softmax.wgsl';
+import weightsSource from '../../wgsl/weights.wgsl';
+import workgroupReduceSource from '../../wgsl/workgroup-reduce.wgsl';
+
+/**
+ * One WGSL file per op family; variants come from `{{NAME}}` substitutions (weight dtype, head
+ * dimension, layout flags) and pipelines are cached by file + entry point + substitutions, so each
+ * variant compiles once per device.
+ */
+interface ShaderFile {
+  source: string;
+  /** Helper files concatenated in front (WGSL has no #include). */
+  includes?: readonly string[];
+  /** Uses `row_sum32`: gets the subgroup or the workgroup-memory version. */
+  rowSum?: boolean;
+}
+
+const SHADERS = {
+  matmul: { source: matmulSource, includes: [weightsSource] },
+  matvec: { source: matvecSource, includes: [weightsSource], rowSum: true },
+  'matvec-quant': { source: matvecQuantSource, rowSum: true },
+  attention: { source: attentionSource },
+  'attention-decode': { source: attentionDecodeSource },
+  normalization: { source: normalizationSource, includes: [workgroupReduceSource] },
+  softmax: { source: softmaxSource, includes: [workgroupReduceSource] },
+  argmax: { source: argmaxSource },
+  rope: { source: ropeSource },
+  elementwise: { source: elementwiseSource },
+  embedding: { source: embeddingSource, includes: [weightsSource] },
+} satisfies Record<string, ShaderFile>;
+
+export type ShaderName = keyof typeof SHADERS;
+export type Defines = Record<string, string | number | boolean>;
+
+/** Fills `{{NAME}}` placeholders; a missing one is a programming error worth a loud message. */
+export function substitute(source: string, defines: Defines, label: string): string {
+  return source.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+    if (!(name in defines)) throw new Error(`${label}: WGSL placeholder {{${name}}} has no value`);
+    return String(defines[name]);
+  });
+}
+
+export class PipelineCache {
+  readonly #pipelines = new Map<string, GPUComputePipeline>();
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly subgroups: boolean,
+    private readonly onCompileError: (message: string) => void,
+  ) {}
+
+  get size(): number {
+    return this.#pipelines.size;
+  }
+
+  get(shader: ShaderName, entryPoint = 'main', defines: Defines = {}): GPUComputePipeline {
+    const key = `${shader}:${entryPoint}:${JSON.stringify(defines)}`;
+    let pipeline = this.#pipelines.get(key);
+    if (!pipeline) {
+      const module = this.device.createShaderModule({ label: key, code: this.#compose(shader, defines) });
+      void module.getCompilationInfo?.().then((info) => {
+        const errors = info.messages.filter((message) => message.type === 'error');
+        if (errors.length) {
+          this.onCompileError(`WGSL ${key} does not compile: ${errors.map((e) => `${e.lineNum}:${e.linePos} ${e.message}`).join('; ')}`);
+        }
+      });
+      pipeline = this.device.createComputePipeline({ label: key, layout: 'auto', compute: { module, entryPoint } });
+      this.#pipelines.set(key, pipeline);
+    }
+    return pipeline;
+  }
+
+  #compose(shader: ShaderName, defines: Defines): string {
+    const file: ShaderFile = SHADERS[shader];
+    const parts = [...(file.includes ?? [])];
+    const all: Defines = { ...defines };
+    if (file.rowSum) {
+      parts.push(this.subgroups ? rowSumSubgroupSource : rowSumWorkgroupSource);
+      all.SUBGROUP_SIZE_PARAM = this.subgroups ? '@builtin(subgroup_size) subgroup_size: u32,' : '';
+      all.SUBGROUP_SIZE = this.subgroups ? 'subgroup_size' : '1u';
+      all.ROW_SUM = this.subgroups ? 'subgroupAdd' : 'workgroup memory';
+    }
+    parts.push(file.source);
+    const code = substitute(parts.join('\n'), all, shader);
+    return file.rowSum && this.subgroups ? `enable subgroups;\n${code}` : code;
+  }
+}

@@ -1,0 +1,60 @@
+// Rotary position embedding, one invocation per rotated pair (B · T · nHeads · D/2 of them).
+// 'interleaved' ({{HALF}} = false) rotates (2i, 2i + 1); 'half' ({{HALF}} = true) rotates (i, i + D/2).
+//
+// Accuracy: the inverse frequencies θ^(−2i/D) come from the host in f64 (`frequencies`), so the only
+// f32 roundings are position · frequency and the trig. GPU sin/cos are only specified on [−π, π],
+// and positions reach thousands of radians, so the angle is first reduced by 2π in two parts
+// (Cody–Waite): k · 6.28125 is exact in f32 for the k that occur, and the small remainder carries
+// the rest of 2π.
+
+struct Params {
+  pairs: u32,     // B · T · nHeads · D/2
+  half_dim: u32,  // D / 2
+  n_heads: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> positions: array<i32>;
+@group(0) @binding(3) var<storage, read> frequencies: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+
+const HALF = {{HALF}};
+const INVERSE_TWO_PI = 0.15915494309189535;
+const TWO_PI_HIGH = 6.28125;
+const TWO_PI_LOW = 0.0019353071795864769;
+
+@compute @workgroup_size(256)
+fn main(
+  @builtin(workgroup_id) group: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lidx: u32,
+) {
+  let pair = (group.y * groups.x + group.x) * 256u + lidx;
+  if (pair >= params.pairs) {
+    return;
+  }
+  let i = pair % params.half_dim;
+  let head_row = pair / params.half_dim;       // (b · T + t) · nHeads + h
+  let token = head_row / params.n_heads;       // b · T + t
+  let angle = f32(positions[token]) * frequencies[i];
+  let turns = round(angle * INVERSE_TWO_PI);
+  let reduced = (angle - turns * TWO_PI_HIGH) - turns * TWO_PI_LOW;
+  let c = cos(reduced);
+  let s = sin(reduced);
+
+  let base = head_row * params.half_dim * 2u;
+  var first: u32;
+  var second: u32;
+  if (HALF) {
+    first = base + i;
+    second = first + params.half_dim;
+  } else {
+    first = base + 2u * i;
+    second = first + 1u;
+  }
+  let x0 = x[first];
+  let x1 = x[second];
+  out[first] = x0 * c - x1 * s;
+  out[second] = x0 * s + x1 * c;
+}

@@ -1,0 +1,76 @@
+/**
+ * Typed errors. Each names what was wrong (a tokenizer.json field path, a token, a type) and ends
+ * with a hint that says how to fix it.
+ */
+export class TokenizerError extends Error {
+  constructor(message: string, readonly hint: string) {
+    super(`${message}. ${hint}`);
+    this.name = new.target.name;
+  }
+}
+
+/** A tokenizer.json / tokenizer_config.json / GGUF metadata value that is missing or malformed. */
+export class TokenizerFormatError extends TokenizerError {
+  constructor(
+    readonly field: string,
+    readonly expected: string,
+    readonly got: unknown,
+    hint = 'Check that the file is a Hugging Face tokenizer.json written by `tokenizers` (tokenizer.save) and was not truncated',
+  ) {
+    super(`Malformed tokenizer: \`${field}\` should be ${expected}, got ${describe(got)}`, hint);
+  }
+}
+
+/** A pipeline component (model, normalizer, pre-tokenizer, …) whose `type` this package does not implement. */
+export class UnsupportedComponentError extends TokenizerError {
+  constructor(
+    readonly field: string,
+    readonly type: string,
+    readonly supported: readonly string[],
+  ) {
+    super(
+      `Unsupported ${field} type "${type}"`,
+      `Supported: ${supported.join(', ')}. Convert the tokenizer to one of these, or open an issue naming the model it comes from`,
+    );
+  }
+}
+
+/** A split regex that cannot be translated to an equivalent JavaScript regex. */
+export class TokenizerRegexError extends TokenizerError {
+  constructor(
+    readonly field: string,
+    readonly pattern: string,
+    reason: string,
+  ) {
+    super(
+      `Cannot compile the regex at \`${field}\` (${JSON.stringify(pattern)}): ${reason}`,
+      'The pattern must be an Oniguruma/Rust regex that Hugging Face tokenizers accepts; check it for typos',
+    );
+  }
+}
+
+/** User text spells a special token while the caller asked for an error instead of plain-text encoding. */
+export class SpecialTokenInTextError extends TokenizerError {
+  constructor(
+    readonly token: string,
+    readonly index: number,
+  ) {
+    super(
+      `The text contains the special token ${JSON.stringify(token)} at index ${index}`,
+      `Pass { allowedSpecial: 'all' } (or a list with ${JSON.stringify(token)}) if the text is trusted and the token is meant as control, ` +
+        `or { disallowedSpecial: 'plain' } to encode it as ordinary text`,
+    );
+  }
+}
+
+/** A chat template that fails to render, or that cannot give exact assistant masks. */
+export class ChatTemplateError extends TokenizerError {}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing (the field is missing)';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (typeof value === 'object') return 'an object';
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

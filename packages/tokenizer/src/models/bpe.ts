@@ -1,0 +1,186 @@
+import { TokenizerFormatError, UnsupportedComponentError } from '../errors.js';
+import { BYTE_TO_CHAR, UTF8 } from '../text/byte-level.js';
+import { mergeSymbols } from './bpe-merge.js';
+import { PairTable } from './pair-table.js';
+
+export interface BpeOptions {
+  /** token → id, from `model.vocab`. */
+  vocab: Map<string, number>;
+  /** Ordered merges, each as its two parts; the index is the rank. */
+  merges: ReadonlyArray<readonly [string, string]>;
+  unkToken: string | null;
+  byteFallback: boolean;
+  fuseUnk: boolean;
+  /** Llama 3: a word that is a whole vocabulary entry is emitted as is, without merging. */
+  ignoreMerges: boolean;
+  /** Where the merges came from, for error messages. */
+  field?: string;
+}
+
+/**
+ * Byte-pair encoding: one model for both families.
+ * - byte-level (GPT-2, Llama 3, Qwen): a word is its UTF-8 bytes, each starting as the token of its
+ *   GPT-2 byte character; every byte has a token, so nothing is unknown.
+ * - SentencePiece-style (Llama 2, Mistral, Gemma): a word is its characters; a character missing
+ *   from the vocabulary becomes its UTF-8 bytes as `<0xAB>` tokens (byte fallback), else `unk`.
+ */
+export class BpeModel {
+  readonly vocab: Map<string, number>;
+  private readonly pairs: PairTable;
+  private readonly unkId: number;
+  private readonly byteLevelIds = new Int32Array(256).fill(-1);
+  private readonly fallbackIds = new Int32Array(256).fill(-1);
+  private readonly cache = new Map<string, number[]>();
+  private symbols = new Int32Array(1024);
+  private bytes = new Uint8Array(4096);
+
+  constructor(private readonly options: BpeOptions) {
+    const field = options.field ?? 'model';
+    this.vocab = options.vocab;
+    this.pairs = new PairTable(options.merges.length);
+    options.merges.forEach(([left, right], rank) => {
+      const leftId = this.vocab.get(left);
+      const rightId = this.vocab.get(right);
+      const resultId = this.vocab.get(left + right);
+      if (leftId === undefined || rightId === undefined || resultId === undefined) {
+        const missing = leftId === undefined ? left : rightId === undefined ? right : left + right;
+        throw new TokenizerFormatError(`${field}.merges[${rank}]`, `a merge of two tokens of ${field}.vocab whose concatenation is also in it`, `${left} ${right}`, `The token ${JSON.stringify(missing)} is not in the vocabulary: the merges and the vocabulary come from different tokenizers, or the file was edited`);
+      }
+      this.pairs.set(leftId, rightId, rank, resultId);
+    });
+    this.unkId = options.unkToken === null ? -1 : (this.vocab.get(options.unkToken) ?? -1);
+    if (options.unkToken !== null && this.unkId === -1) {
+      throw new TokenizerFormatError(`${field}.unk_token`, 'a token of the vocabulary', options.unkToken);
+    }
+    for (let byte = 0; byte < 256; byte++) {
+      this.byteLevelIds[byte] = this.vocab.get(BYTE_TO_CHAR[byte]!) ?? -1;
+      this.fallbackIds[byte] = this.vocab.get(`<0x${byte.toString(16).toUpperCase().padStart(2, '0')}>`) ?? -1;
+    }
+  }
+
+  /** Encodes one pre-token spelled in GPT-2 byte-level characters' source text (raw text, not yet byte-mapped). */
+  encodeBytes(word: string, out: number[]): void {
+    const cached = this.cache.get(word);
+    if (cached !== undefined) {
+      for (let i = 0; i < cached.length; i++) out.push(cached[i]!);
+      return;
+    }
+    if (this.bytes.length < word.length * 3) this.bytes = new Uint8Array(word.length * 3);
+    const length = UTF8.encodeInto(word, this.bytes).written;
+    if (this.options.ignoreMerges) {
+      let spelled = '';
+      for (let i = 0; i < length; i++) spelled += BYTE_TO_CHAR[this.bytes[i]!];
+      const whole = this.vocab.get(spelled);
+      if (whole !== undefined) return this.remember(word, [whole], out);
+    }
+    const symbols = this.symbolBuffer(length);
+    let count = 0;
+    for (let i = 0; i < length; i++) {
+      const id = this.byteLevelIds[this.bytes[i]!]!;
+      if (id !== -1) symbols[count++] = id;
+      else if (this.unkId !== -1) symbols[count++] = this.unkId;
+    }
+    this.finish(word, symbols, count, out);
+  }
+
+  /** Encodes one pre-token as characters (SentencePiece-style BPE). */
+  encodeChars(word: string, out: number[]): void {
+    const cached = this.cache.get(word);
+    if (cached !== undefined) {
+      for (let i = 0; i < cached.length; i++) out.push(cached[i]!);
+      return;
+    }
+    if (this.options.ignoreMerges) {
+      const whole = this.vocab.get(word);
+      if (whole !== undefined) return this.remember(word, [whole], out);
+    }
+    const symbols = this.symbolBuffer(word.length * 4);
+    let count = 0;
+    let previousUnknown = false;
+    for (const char of word) {
+      const id = this.vocab.get(char);
+      if (id !== undefined) {
+        symbols[count++] = id;
+        previousUnknown = false;
+        continue;
+      }
+      if (this.options.byteFallback && this.pushFallback(char, symbols, count)) {
+        count += UTF8.encode(char).length;
+        previousUnknown = false;
+        continue;
+      }
+      if (this.unkId === -1) continue; // as in the Rust crate: no unk token, the character is dropped
+      if (!(this.options.fuseUnk && previousUnknown)) symbols[count++] = this.unkId;
+      previousUnknown = true;
+    }
+    this.finish(word, symbols, count, out);
+  }
+
+  private pushFallback(char: string, symbols: Int32Array, at: number): boolean {
+    const bytes = UTF8.encode(char);
+    for (const byte of bytes) if (this.fallbackIds[byte] === -1) return false;
+    for (let i = 0; i < bytes.length; i++) symbols[at + i] = this.fallbackIds[bytes[i]!]!;
+    return true;
+  }
+
+  private finish(word: string, symbols: Int32Array, count: number, out: number[]): void {
+    const length = mergeSymbols(symbols, count, this.pairs);
+    if (word.length > 256) {
+      for (let i = 0; i < length; i++) out.push(symbols[i]!);
+      return;
+    }
+    this.remember(word, Array.from(symbols.subarray(0, length)), out);
+  }
+
+  private remember(word: string, ids: number[], out: number[]): void {
+    // A bounded cache of frequent words; dropped whole when full (cheaper than LRU bookkeeping).
+    if (this.cache.size >= 100_000) this.cache.clear();
+    this.cache.set(word, ids);
+    for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
+  }
+
+  private symbolBuffer(length: number): Int32Array {
+    if (this.symbols.length < length) this.symbols = new Int32Array(1 << Math.ceil(Math.log2(length)));
+    return this.symbols;
+  }
+}
+
+/** Reads `model` of a tokenizer.json into BPE options; other model types fail with their name. */
+export function bpeOptionsFromJson(model: unknown): BpeOptions {
+  if (model === null || typeof model !== 'object') throw new TokenizerFormatError('model', 'an object with "type": "BPE"', model);
+  const spec = model as Record<string, unknown>;
+  const type = spec['type'] ?? (spec['merges'] !== undefined ? 'BPE' : undefined);
+  if (type !== 'BPE') throw new UnsupportedComponentError('model', String(type), ['BPE']);
+  const vocabObject = spec['vocab'];
+  if (vocabObject === null || typeof vocabObject !== 'object' || Array.isArray(vocabObject)) {
+    throw new TokenizerFormatError('model.vocab', 'an object mapping token to id', vocabObject);
+  }
+  const vocab = new Map<string, number>();
+  for (const [token, id] of Object.entries(vocabObject as Record<string, unknown>)) {
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) throw new TokenizerFormatError(`model.vocab[${JSON.stringify(token)}]`, 'a non-negative integer id', id);
+    vocab.set(token, id);
+  }
+  const rawMerges = spec['merges'];
+  if (!Array.isArray(rawMerges)) throw new TokenizerFormatError('model.merges', 'an array of "left right" strings or [left, right] pairs', rawMerges);
+  const merges = rawMerges.map((merge, index): [string, string] => {
+    if (typeof merge === 'string') {
+      const space = merge.indexOf(' ', 1);
+      if (space > 0) return [merge.slice(0, space), merge.slice(space + 1)];
+    } else if (Array.isArray(merge) && merge.length === 2 && typeof merge[0] === 'string' && typeof merge[1] === 'string') {
+      return [merge[0], merge[1]];
+    }
+    throw new TokenizerFormatError(`model.merges[${index}]`, 'a "left right" string or a [left, right] pair', merge);
+  });
+  for (const key of ['continuing_subword_prefix', 'end_of_word_suffix'] as const) {
+    if (typeof spec[key] === 'string' && spec[key] !== '') throw new UnsupportedComponentError(`model.${key}`, String(spec[key]), ['null', '""']);
+  }
+  if (typeof spec['dropout'] === 'number' && spec['dropout'] !== 0) throw new UnsupportedComponentError('model.dropout', String(spec['dropout']), ['null', '0']);
+  return {
+    vocab,
+    merges,
+    unkToken: typeof spec['unk_token'] === 'string' ? spec['unk_token'] : null,
+    byteFallback: spec['byte_fallback'] === true,
+    fuseUnk: spec['fuse_unk'] === true,
+    ignoreMerges: spec['ignore_merges'] === true,
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * Splits text around the matches of a global regex, with the five Hugging Face
+ * `SplitDelimiterBehavior`s. Mirrors `NormalizedString::split` in the Rust crate, including how
+ * consecutive matches merge.
+ */
+export type SplitBehavior = 'Removed' | 'Isolated' | 'MergedWithPrevious' | 'MergedWithNext' | 'Contiguous';
+export const SPLIT_BEHAVIORS: readonly SplitBehavior[] = ['Removed', 'Isolated', 'MergedWithPrevious', 'MergedWithNext', 'Contiguous'];
+
+export type Emit = (piece: string) => void;
+
+export function splitByPattern(text: string, pattern: RegExp, behavior: SplitBehavior, invert: boolean, emit: Emit): void {
+  if (behavior === 'Isolated' && !invert) return splitIsolated(text, pattern, emit);
+  const spans = matchSpans(text, pattern, invert); // [start, end, isMatch] triples
+  const pieces: number[] = []; // [start, end] pairs
+  const count = spans.length / 3;
+  switch (behavior) {
+    case 'Removed':
+    case 'Isolated':
+      for (let s = 0; s < count; s++) {
+        if (behavior === 'Removed' && spans[s * 3 + 2]) continue;
+        pieces.push(spans[s * 3]!, spans[s * 3 + 1]!);
+      }
+      break;
+    case 'Contiguous': {
+      let previousMatch = false;
+      for (let s = 0; s < count; s++) {
+        const isMatch = spans[s * 3 + 2] === 1;
+        if (isMatch && previousMatch) pieces[pieces.length - 1] = spans[s * 3 + 1]!;
+        else pieces.push(spans[s * 3]!, spans[s * 3 + 1]!);
+        previousMatch = isMatch;
+      }
+      break;
+    }
+    case 'MergedWithPrevious': {
+      let previousMatch = false;
+      for (let s = 0; s < count; s++) {
+        const isMatch = spans[s * 3 + 2] === 1;
+        if (isMatch && !previousMatch && pieces.length > 0) pieces[pieces.length - 1] = spans[s * 3 + 1]!;
+        else pieces.push(spans[s * 3]!, spans[s * 3 + 1]!);
+        previousMatch = isMatch;
+      }
+      break;
+    }
+    case 'MergedWithNext': {
+      // Walk backwards: a match joins the span after it unless that span is a match too.
+      const reversed: number[] = [];
+      let nextMatch = false;
+      for (let s = count - 1; s >= 0; s--) {
+        const isMatch = spans[s * 3 + 2] === 1;
+        if (isMatch && !nextMatch && reversed.length > 0) reversed[reversed.length - 2] = spans[s * 3]!;
+        else reversed.push(spans[s * 3]!, spans[s * 3 + 1]!);
+        nextMatch = isMatch;
+      }
+      for (let p = reversed.length - 2; p >= 0; p -= 2) pieces.push(reversed[p]!, reversed[p + 1]!);
+      break;
+    }
+  }
+  for (let p = 0; p < pieces.length; p += 2) {
+    if (pieces[p + 1]! > pieces[p]!) emit(text.slice(pieces[p], pieces[p + 1]));
+  }
+}
+
+function splitIsolated(text: string, pattern: RegExp, emit: Emit): void {
+  pattern.lastIndex = 0;
+  let previous = 0;
+  let match: RegExpExecArray | null;
+  while ((match = pattern.exec(text)) !== null) {
+    const start = match.index;
+    const matched = match[0];
+    if (matched.length === 0) {
+      pattern.lastIndex = advance(text, pattern.lastIndex);
+      continue;
+    }
+    if (start > previous) emit(text.slice(previous, start));
+    emit(matched);
+    previous = start + matched.length;
+  }
+  if (previous < text.length) emit(text.slice(previous));
+}
+
+function matchSpans(text: string, pattern: RegExp, invert: boolean): number[] {
+  const spans: number[] = [];
+  pattern.lastIndex = 0;
+  let previous = 0;
+  let match: RegExpExecArray | null;
+  while ((match = pattern.exec(text)) !== null) {
+    const start = match.index;
+    const end = start + match[0].length;
+    if (end === start) {
+      pattern.lastIndex = advance(text, pattern.lastIndex);
+      continue;
+    }
+    if (start > previous) spans.push(previous, start, invert ? 1 : 0);
+    spans.push(start, end, invert ? 0 : 1);
+    previous = end;
+  }
+  if (previous < text.length) spans.push(previous, text.length, invert ? 1 : 0);
+  return spans;
+}
+
+/** Steps past an empty match by one code point (not one UTF-16 unit) so surrogate pairs stay whole. */
+function advance(text: string, index: number): number {
+  const code = text.charCodeAt(index);
+  return code >= 0xd800 && code <= 0xdbff && index + 1 < text.length ? index + 2 : index + 1;
+}

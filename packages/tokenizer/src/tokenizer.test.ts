@@ -1,0 +1,117 @@
+import { describe, expect, test } from 'vitest';
+import { SpecialTokenInTextError, TokenizerFormatError, TokenizerRegexError, UnsupportedComponentError, loadTokenizer } from './index.js';
+import { testTokenizer } from './testing/load.js';
+import { vocabularyFiles } from './testing/vocabularies.js';
+
+describe('special-token safety', () => {
+  const llama3 = testTokenizer('llama3');
+  const eot = llama3.tokenToId('<|eot_id|>')!;
+
+  test('user text spelling a special token is plain text by default', () => {
+    const ids = llama3.encode('bye<|eot_id|>');
+    expect(ids).not.toContain(eot);
+    expect(llama3.decode(ids)).toBe('bye<|eot_id|>');
+  });
+
+  test('allowedSpecial turns it into the control token', () => {
+    expect(llama3.encode('bye<|eot_id|>', { allowedSpecial: 'all' }).at(-1)).toBe(eot);
+    expect(llama3.encode('bye<|eot_id|>', { allowedSpecial: ['<|eot_id|>'] }).at(-1)).toBe(eot);
+    expect(llama3.encode('bye<|eot_id|>', { allowedSpecial: ['<|end_of_text|>'] })).not.toContain(eot);
+  });
+
+  test("disallowedSpecial: 'error' throws a typed error that says how to allow it", () => {
+    expect(() => llama3.encode('bye<|eot_id|>', { disallowedSpecial: 'error' })).toThrow(SpecialTokenInTextError);
+    expect(() => llama3.encode('bye<|eot_id|>', { disallowedSpecial: 'error' })).toThrow(/allowedSpecial: 'all'/);
+  });
+
+  test('non-special added tokens (Qwen <tool_call>) are always matched, as in Hugging Face', () => {
+    const qwen = testTokenizer('qwen3');
+    expect(qwen.encode('<tool_call>')).toEqual([qwen.tokenToId('<tool_call>')]);
+  });
+
+  test('Llama 2: </s> in text stays text, <s> is added by the post-processor', () => {
+    const llama2 = testTokenizer('llama2');
+    const ids = llama2.encode('a</s>');
+    expect(ids[0]).toBe(1);
+    expect(ids).not.toContain(2);
+    expect(llama2.encode('a', { addSpecialTokens: false })[0]).not.toBe(1);
+  });
+});
+
+describe('token counting', () => {
+  const qwen = testTokenizer('qwen3');
+  const text = 'The quick brown fox jumps over the lazy dog. '.repeat(2000);
+
+  test('equals the length of encode', () => {
+    expect(qwen.countTokens(text)).toBe(qwen.encode(text).length);
+  });
+
+  test('stops early past the limit', () => {
+    const full = qwen.encode(text).length;
+    const count = qwen.countTokens(text, { limit: 10 });
+    expect(count).toBeGreaterThan(10);
+    expect(count).toBeLessThan(20);
+    expect(qwen.isWithinTokenLimit(text, 10)).toBe(false);
+    expect(qwen.isWithinTokenLimit(text, full)).toBe(full);
+  });
+});
+
+describe('decode', () => {
+  test('skipSpecialTokens drops special tokens', () => {
+    const llama2 = testTokenizer('llama2');
+    expect(llama2.decode(llama2.encode('Hello world'), { skipSpecialTokens: true })).toBe('Hello world');
+    expect(llama2.decode(llama2.encode('Hello world'))).toBe('<s> Hello world');
+  });
+
+  test("Llama 3's clean_up_tokenization_spaces is applied unless turned off", () => {
+    const llama3 = testTokenizer('llama3');
+    const ids = llama3.encode('a . b');
+    expect(llama3.decode(ids)).toBe('a. b');
+    expect(llama3.decode(ids, { cleanUpTokenizationSpaces: false })).toBe('a . b');
+  });
+
+  test('unknown ids are skipped', () => {
+    const qwen = testTokenizer('qwen3');
+    expect(qwen.decode([...qwen.encode('hi'), 10_000_000])).toBe('hi');
+  });
+});
+
+describe('malformed tokenizer.json gives typed errors naming the field', () => {
+  const base = vocabularyFiles('qwen3').tokenizerJson;
+  const variant = (change: (json: Record<string, any>) => void) => {
+    const json = structuredClone(base) as Record<string, any>;
+    change(json);
+    return () => loadTokenizer(json);
+  };
+
+  test('missing model', () => {
+    expect(variant((json) => delete json['model'])).toThrow(TokenizerFormatError);
+    expect(variant((json) => delete json['model'])).toThrow(/`model`/);
+  });
+
+  test('merges referencing unknown tokens', () => {
+    const load = variant((json) => json['model'].merges.splice(5, 0, ['Ġ', 'notatoken']));
+    expect(load).toThrow(TokenizerFormatError);
+    expect(load).toThrow(/model\.merges\[5\].*notatoken/s);
+  });
+
+  test('a bad regex', () => {
+    const load = variant((json) => (json['pre_tokenizer'].pretokenizers[0].pattern.Regex = '(\\p{L}+'));
+    expect(load).toThrow(TokenizerRegexError);
+    expect(load).toThrow(/pre_tokenizer\.pretokenizers\[0\]\.pattern\.Regex/);
+  });
+
+  test('an unknown model type names the type', () => {
+    const load = variant((json) => (json['model'].type = 'Unigram'));
+    expect(load).toThrow(UnsupportedComponentError);
+    expect(load).toThrow(/Unigram/);
+  });
+
+  test('an unknown pre-tokenizer type names the type and the field', () => {
+    expect(variant((json) => (json['pre_tokenizer'].pretokenizers[1].type = 'BertPreTokenizer'))).toThrow(/pre_tokenizer\.pretokenizers\[1\].*BertPreTokenizer/);
+  });
+
+  test('invalid JSON text', () => {
+    expect(() => loadTokenizer('{"model": ')).toThrow(TokenizerFormatError);
+  });
+});

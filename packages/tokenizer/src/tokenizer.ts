@@ -1,0 +1,227 @@
+import { AddedTokenMatcher, type AddedToken, type SpecialTokenPolicy } from './added-tokens.js';
+import { concatBytes, type Decoder } from './decoders/decoder.js';
+import type { BpeModel } from './models/bpe.js';
+import type { Normalizer } from './normalizers/normalizer.js';
+import type { PostProcessor } from './post-processors/post-processor.js';
+import type { PreTokenizer } from './pre-tokenizers/pre-tokenizer.js';
+import { byteLevelToBytes, UTF8_LOSSY } from './text/byte-level.js';
+import { cleanUpTokenizationSpaces } from './text/clean-up.js';
+import type { TokenizerConfig } from './tokenizer-config.js';
+import { encodeChat, renderChat, type ChatMessage, type ChatTemplateOptions, type EncodedChat } from './chat-template.js';
+import { StreamDecoder } from './stream-decoder.js';
+
+export interface EncodeOptions {
+  /** Add the model's special tokens around the text (the post-processor: `<s>` for Llama 2). Default true. */
+  addSpecialTokens?: boolean;
+  /**
+   * Special tokens spelled in the text that are encoded as control tokens. Default `'none'`: user
+   * text that spells `<|eot_id|>` or `</s>` is encoded as ordinary text and cannot end a turn.
+   * Pass `'all'` (or a list of token strings) only for trusted text such as a rendered chat prompt.
+   */
+  allowedSpecial?: 'all' | 'none' | Iterable<string>;
+  /** What to do with a special token not in `allowedSpecial`: encode as text (`'plain'`, default) or throw `SpecialTokenInTextError`. */
+  disallowedSpecial?: 'plain' | 'error';
+}
+
+export interface DecodeOptions {
+  /** Leave out special tokens (`<s>`, `<|eot_id|>`). Default false. */
+  skipSpecialTokens?: boolean;
+  /** Remove the space before punctuation (" ." → "."), as transformers does. Default: tokenizer_config.json's `clean_up_tokenization_spaces`. */
+  cleanUpTokenizationSpaces?: boolean;
+}
+
+export interface TokenizerParts {
+  model: BpeModel;
+  /** The model reads pieces as raw text to spell in GPT-2 byte characters (ByteLevel pre-tokenizer) rather than as characters. */
+  byteLevel: boolean;
+  normalizer: Normalizer | null;
+  preTokenizer: PreTokenizer | null;
+  postProcessor: PostProcessor | null;
+  decoder: Decoder | null;
+  /** The decoder is exactly ByteLevel: decode through a per-token byte table. */
+  byteLevelDecoder: boolean;
+  addedTokens: AddedToken[];
+  config: TokenizerConfig;
+}
+
+const NO_SPECIAL: SpecialTokenPolicy = { allowed: new Set(), refuseDisallowed: false };
+const ALL_SPECIAL: SpecialTokenPolicy = { allowed: 'all', refuseDisallowed: false };
+
+class StopEncoding extends Error {}
+
+/**
+ * A Hugging Face-compatible tokenizer: normalizer → pre-tokenizer → BPE model → post-processor,
+ * and the decoder back. Build one with `loadTokenizer` (tokenizer.json) or `tokenizerFromGguf`.
+ */
+export class Tokenizer {
+  readonly config: TokenizerConfig;
+  /** Number of ids, model vocabulary and added tokens together (the embedding rows a model needs at least). */
+  readonly vocabSize: number;
+  private readonly idToTokenTable: string[];
+  private readonly addedById = new Map<number, AddedToken>();
+  private readonly addedByContent = new Map<string, AddedToken>();
+  private readonly rawMatcher: AddedTokenMatcher;
+  private readonly normalizedMatcher: AddedTokenMatcher | null;
+  private readonly tokenBytes: (Uint8Array | undefined)[] = [];
+
+  constructor(private readonly parts: TokenizerParts) {
+    this.config = parts.config;
+    const table: string[] = [];
+    for (const [token, id] of parts.model.vocab) table[id] = token;
+    for (const token of parts.addedTokens) {
+      table[token.id] = token.content;
+      this.addedById.set(token.id, token);
+      this.addedByContent.set(token.content, token);
+    }
+    this.idToTokenTable = table;
+    this.vocabSize = table.length;
+    this.rawMatcher = new AddedTokenMatcher(parts.addedTokens.filter((token) => !token.normalized));
+    const normalized = parts.addedTokens.filter((token) => token.normalized);
+    this.normalizedMatcher = normalized.length > 0 ? new AddedTokenMatcher(normalized) : null;
+  }
+
+  /** Text → token ids. User text is safe by default: see `EncodeOptions.allowedSpecial`. */
+  encode(text: string, options: EncodeOptions = {}): number[] {
+    const ids: number[] = [];
+    this.encodeInto(text, ids, specialPolicy(options), Infinity);
+    return options.addSpecialTokens === false || this.parts.postProcessor === null ? ids : this.parts.postProcessor(ids);
+  }
+
+  /**
+   * Number of tokens `encode` would give (without the post-processor's special tokens unless
+   * `addSpecialTokens` is true). With `limit`, stops as soon as the count passes it and returns
+   * a number > limit, so checking a long document against a context window costs only the limit.
+   */
+  countTokens(text: string, options: EncodeOptions & { limit?: number } = {}): number {
+    const ids: number[] = [];
+    const limit = options.limit ?? Infinity;
+    const extra = options.addSpecialTokens === true && this.parts.postProcessor ? this.parts.postProcessor([]).length : 0;
+    try {
+      this.encodeInto(text, ids, specialPolicy(options), limit - extra);
+    } catch (error) {
+      if (!(error instanceof StopEncoding)) throw error;
+    }
+    return ids.length + extra;
+  }
+
+  /** The token count when it is at most `limit`, else false; stops encoding early. */
+  isWithinTokenLimit(text: string, limit: number, options: EncodeOptions = {}): number | false {
+    const count = this.countTokens(text, { ...options, limit });
+    return count <= limit ? count : false;
+  }
+
+  /** Token ids → text. Unknown ids are skipped, as in Hugging Face tokenizers. */
+  decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string {
+    const skipSpecial = options.skipSpecialTokens === true;
+    let text: string;
+    if (this.parts.byteLevelDecoder) {
+      const parts: Uint8Array[] = [];
+      for (let i = 0; i < ids.length; i++) {
+        const bytes = this.bytesOf(ids[i]!, skipSpecial);
+        if (bytes !== undefined) parts.push(bytes);
+      }
+      text = UTF8_LOSSY.decode(concatBytes(parts));
+    } else {
+      const tokens: string[] = [];
+      for (let i = 0; i < ids.length; i++) {
+        const token = this.idToTokenTable[ids[i]!];
+        if (token === undefined || (skipSpecial && this.addedById.get(ids[i]!)?.special)) continue;
+        tokens.push(token);
+      }
+      text = this.parts.decoder ? this.parts.decoder(tokens).join('') : tokens.join(' ');
+    }
+    return (options.cleanUpTokenizationSpaces ?? this.config.cleanUpTokenizationSpaces) ? cleanUpTokenizationSpaces(text) : text;
+  }
+
+  /** A decoder for token-by-token streaming that emits text only once its UTF-8 is complete. */
+  createStreamDecoder(options: { skipSpecialTokens?: boolean } = {}): StreamDecoder {
+    return new StreamDecoder(this, options.skipSpecialTokens === true);
+  }
+
+  /** Renders a conversation with the chat template of tokenizer_config.json. */
+  applyChatTemplate(messages: readonly ChatMessage[], options: ChatTemplateOptions = {}): string {
+    return renderChat(this, messages, options);
+  }
+
+  /** Renders and tokenizes a conversation, with the assistant-only loss mask (see `encodeChat`). */
+  encodeChat(messages: readonly ChatMessage[], options: ChatTemplateOptions = {}): EncodedChat {
+    return encodeChat(this, messages, options);
+  }
+
+  /** The vocabulary string of an id (byte-level spelling for GPT-2-style vocabularies), or undefined. */
+  idToToken(id: number): string | undefined {
+    return this.idToTokenTable[id];
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.addedByContent.get(token)?.id ?? this.parts.model.vocab.get(token);
+  }
+
+  isSpecial(id: number): boolean {
+    return this.addedById.get(id)?.special === true;
+  }
+
+  /** The special tokens (`special: true` added tokens), by content. */
+  get specialTokens(): ReadonlyMap<string, number> {
+    return new Map(this.parts.addedTokens.filter((token) => token.special).map((token) => [token.content, token.id]));
+  }
+
+  get bosTokenId(): number | undefined {
+    return this.config.bosToken === null ? undefined : this.tokenToId(this.config.bosToken);
+  }
+
+  get eosTokenId(): number | undefined {
+    return this.config.eosToken === null ? undefined : this.tokenToId(this.config.eosToken);
+  }
+
+  private encodeInto(text: string, ids: number[], policy: SpecialTokenPolicy, limit: number): void {
+    const { model, normalizer, preTokenizer, byteLevel } = this.parts;
+    const encodeWord = byteLevel ? (word: string) => model.encodeBytes(word, ids) : (word: string) => model.encodeChars(word, ids);
+    const check = limit === Infinity ? null : () => {
+      if (ids.length > limit) throw new StopEncoding();
+    };
+    let first = true;
+    const encodeNormalized = (normalized: string) => {
+      if (normalized.length === 0) return;
+      if (preTokenizer === null) encodeWord(normalized);
+      else preTokenizer.split(normalized, first, check === null ? encodeWord : (word) => (encodeWord(word), check()));
+      first = false;
+      check?.();
+    };
+    this.rawMatcher.split(text, policy, (segment, id) => {
+      if (id !== -1) {
+        ids.push(id);
+        first = false;
+        check?.();
+        return;
+      }
+      const normalized = normalizer === null ? segment : normalizer(segment);
+      if (this.normalizedMatcher === null) return encodeNormalized(normalized);
+      this.normalizedMatcher.split(normalized, policy, (piece, pieceId) => {
+        if (pieceId === -1) return encodeNormalized(piece);
+        ids.push(pieceId);
+        first = false;
+      });
+    });
+  }
+
+  private bytesOf(id: number, skipSpecial: boolean): Uint8Array | undefined {
+    if (skipSpecial && this.addedById.get(id)?.special) return undefined;
+    let bytes = this.tokenBytes[id];
+    if (bytes === undefined) {
+      const token = this.idToTokenTable[id];
+      if (token === undefined) return undefined;
+      bytes = byteLevelToBytes(token);
+      this.tokenBytes[id] = bytes;
+    }
+    return bytes;
+  }
+}
+
+function specialPolicy(options: EncodeOptions): SpecialTokenPolicy {
+  const allowed = options.allowedSpecial ?? 'none';
+  const refuse = options.disallowedSpecial === 'error';
+  if (allowed === 'all') return ALL_SPECIAL;
+  if (allowed === 'none') return refuse ? { ...NO_SPECIAL, refuseDisallowed: true } : NO_SPECIAL;
+  return { allowed: new Set(allowed), refuseDisallowed: refuse };
+}
