@@ -37,10 +37,12 @@ fn gelu(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups
   let i = element_index(group, groups, lidx);
   if (i < params.size) {
     let value = a[i];
-    // tanh of a large argument returns NaN on some implementations (exp overflow inside); it is
-    // ±1 to f32 precision beyond |10| anyway.
-    let inner = clamp(GELU_COEFFICIENT * (value + 0.044715 * value * value * value), -10.0, 10.0);
-    out[i] = 0.5 * value * (1.0 + tanh(inner));
+    // 0.5 · x · (1 + tanh(u)) = x · sigmoid(2u) = x / (1 + exp(−2u)). Written with exp, not tanh:
+    // for negative x, 1 + tanh(u) cancels and a GPU tanh's absolute error becomes a large relative
+    // one; tanh of a large argument even returns NaN on some implementations. The clamp keeps
+    // exp finite (beyond it the result is x · 1e-35 or x to f32 precision anyway).
+    let inner = clamp(GELU_COEFFICIENT * (value + 0.044715 * value * value * value), -40.0, 40.0);
+    out[i] = value / (1.0 + exp(-2.0 * inner));
   }
 }
 

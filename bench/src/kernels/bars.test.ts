@@ -56,6 +56,11 @@ describe('computeBars', () => {
     expect(bars[4]!.detail).toBe('20 ms (cria-wasm-relaxed ×1) / 8 ms (cria-wasm-relaxed ×1 q8_0)');
   });
 
+  it('mentions the load of other processes when it may have bent the ratio', () => {
+    const [bar] = computeBars([row('tfjs-wasm', 1, 100), row('cria-wasm-relaxed', 1, 50, { other_cores: 0.8 })]);
+    expect(bar!.detail).toBe('100 ms (tfjs-wasm ×1) / 50 ms (cria-wasm-relaxed ×1); other processes used up to 0.80 cores meanwhile');
+  });
+
   it('does not credit a kernel whose output failed the check', () => {
     const [bar] = computeBars([row('tfjs-wasm', 1, 100), row('cria-wasm-relaxed', 1, 10, { check: 'MISMATCH: normalised error 1 > 1e-8' })]);
     expect(bar!.status).toBe('NOT MEASURED');

@@ -25,6 +25,9 @@ interface RowKey {
   dtype: string;
 }
 
+/** Other processes' load worth mentioning next to a ratio (cores, averaged over the case). */
+const NOTABLE_LOAD = 0.25;
+
 const describe = (key: RowKey) => `${key.impl} ×${key.threads} ${key.dtype} ${key.benchmark} ${key.shape}`;
 
 function find(rows: readonly ResultRow[], key: RowKey): ResultRow | undefined {
@@ -47,12 +50,14 @@ function speedBar(rows: readonly ResultRow[], bar: string, target: number, fast:
     if (row.check !== null && row.check !== 'ok') return { bar, target, ratio: null, status: 'NOT MEASURED', detail: `${describe(key)} output wrong: ${row.check}` };
   }
   const ratio = slowRow!.median_ms! / fastRow!.median_ms!;
+  const load = Math.max(fastRow!.other_cores ?? 0, slowRow!.other_cores ?? 0);
+  const loadNote = load >= NOTABLE_LOAD ? `; other processes used up to ${load.toFixed(2)} cores meanwhile` : '';
   return {
     bar,
     target,
     ratio: roundSignificant(ratio),
     status: ratio >= target ? 'PASS' : 'MISS',
-    detail: `${slowRow!.median_ms} ms (${slow.impl} ×${slow.threads}${slow.dtype === 'f32' ? '' : ` ${slow.dtype}`}) / ${fastRow!.median_ms} ms (${fast.impl} ×${fast.threads}${fast.dtype === 'f32' ? '' : ` ${fast.dtype}`})`,
+    detail: `${slowRow!.median_ms} ms (${slow.impl} ×${slow.threads}${slow.dtype === 'f32' ? '' : ` ${slow.dtype}`}) / ${fastRow!.median_ms} ms (${fast.impl} ×${fast.threads}${fast.dtype === 'f32' ? '' : ` ${fast.dtype}`})${loadNote}`,
   };
 }
 

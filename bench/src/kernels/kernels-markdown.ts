@@ -82,10 +82,6 @@ const LOAD_LEGEND =
   '"other load" is how many cores other processes kept busy, on average, while that shape was timed (all its impls are timed together, interleaved). ' +
   'Near 0 the numbers are clean; toward 1 on a 2-core machine, 2-thread rows could not scale and every row is slower.';
 
-function unusedToKeepOrder(): void {
-  // (placeholder removed below)
-}
-
 function renderBars(result: ResultFile): string {
   const bars = computeBars(result.rows, result.quick ? QUICK_BAR_SHAPES : FULL_BAR_SHAPES);
   const table = renderTable(
@@ -115,6 +111,7 @@ export function renderKernelsMarkdown(result: ResultFile): string {
     '',
     renderBars(result),
   );
+  parts.push('', LOAD_LEGEND);
   for (const section of SECTIONS) {
     const rendered = renderSection(section, result);
     if (rendered) parts.push('', rendered);

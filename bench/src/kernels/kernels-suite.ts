@@ -109,78 +109,9 @@ export async function runKernelsSuite(options: KernelsSuiteOptions): Promise<Res
 
   const rows: ResultRow[] = [];
   for (const kernelCase of kernelCases(options.quick)) {
-    const shape = describeShape(kernelCase);
-    const data = makeCaseData(kernelCase);
-    const subjects: Subject[] = [];
-    const baseRow = (contender: Contender, dtype: WeightType): ResultRow => ({
-      suite: SUITE,
-      benchmark: kernelCase.benchmark,
-      impl: contender.impl,
-      threads: contender.threads,
-      shape,
-      dtype,
-      median_ms: null,
-      min_ms: null,
-      runs: 0,
-      gflops: null,
-      gbps: null,
-      other_cores: null,
-      check: null,
-    });
-    // Rows keep the contender order; measured ones are filled in after the interleaved sampling.
-    const slots: (ResultRow | Subject)[] = [];
-    const skip = (contender: Contender, dtype: WeightType, reason: string) => slots.push({ ...baseRow(contender, dtype), skipped: reason });
-
-    for (const dtype of kernelCase.dtypes) {
-      for (const contender of selected) {
-        if (!contender.covers(kernelCase, dtype)) continue;
-        if (contender.unavailable) {
-          skip(contender, dtype, contender.unavailable);
-          continue;
-        }
-        const prediction = history.predict(contenderKey(contender), kernelCase.benchmark, dtype, workOf(kernelCase, dtype).flops);
-        const reason = skipReason(prediction, contender.budget, settings.caps);
-        if (reason) {
-          skip(contender, dtype, reason);
-          continue;
-        }
-        try {
-          const subject = { contender, dtype, prepared: await contender.prepare(kernelCase, data, dtype) };
-          subjects.push(subject);
-          slots.push(subject);
-        } catch (error) {
-          skip(contender, dtype, `prepare failed: ${errorLine(error)}`);
-        }
-      }
-    }
-
-    const waited = subjects.length > 0 ? await waitForQuiet(settings.quietCores, settings.quietWaitMs) : 0;
-    const load = startLoadProbe();
-    const samples = await sampleInterleaved(
-      subjects.map(({ contender, dtype, prepared }) => ({
-        label: `${contender.impl} ×${contender.threads ?? '-'} ${dtype}`,
-        call: prepared.call,
-        budget: contender.budget,
-      })),
-      settings.caps.policy,
-    );
-
-    const otherCores = load.stop();
-    if (subjects.length > 0) log(`${kernelCase.benchmark} ${shape}: other processes used ${otherCores} cores while timing${waited >= 1000 ? ` (after waiting ${Math.round(waited / 1000)} s for a quieter machine)` : ''}`);
-    const measured = new Map<Subject, ResultRow>();
-    for (let index = 0; index < subjects.length; index++) {
-      const subject = subjects[index]!;
-      const row = { ...baseRow(subject.contender, subject.dtype), other_cores: otherCores };
-      measured.set(subject, await summarise(kernelCase, data, subject, samples[index]!, row, history));
-      subject.prepared.release();
-    }
-    for (const slot of slots) {
-      const row = 'prepared' in slot ? measured.get(slot)! : slot;
+    for (const row of await runCase(kernelCase, selected, settings, history, log)) {
       rows.push(row);
-      log(
-        `${row.benchmark} ${shape} ${row.dtype} ${row.impl} ×${row.threads ?? '-'}: ` +
-          (row.skipped ? `skipped — ${row.skipped}` : `${row.median_ms} ms, ${row.gflops} GFLOP/s${row.gbps !== null ? `, ${row.gbps} GB/s` : ''} (${row.runs} runs, check ${row.check})`),
-      );
+      log(describeRow(row));
     }
   }
 
@@ -201,20 +132,109 @@ export async function runKernelsSuite(options: KernelsSuiteOptions): Promise<Res
       threads: contender.threads,
       description: contender.unavailable ? `unavailable: ${contender.unavailable}` : (contender.note ?? ''),
     })),
-    method: {
-      timing: 'each impl warmed up, then timed one call at a time in rotating round-robin with the others on the same case; median of the runs',
-      call: 'one kernel call until its result is usable (Cria: op + backend.sync(); onnxruntime: session.run; tfjs: matMul)',
-      sampling: settings.caps.policy,
-      max_call_ms: settings.caps.maxCallMs,
-      quiet_wait: `before each case, up to ${settings.quietWaitMs / 1000} s of waiting for other processes to use < ${settings.quietCores} cores; other_cores records what they used while the case was timed`,
-      budgets_ms: { 'cria-webgpu': settings.webgpuBudgetMs, 'naive-js': settings.naiveBudgetMs },
-      attention: { ...ATTENTION_CONFIG, layout: 'q [1, T, heads, D], K/V cache [1, S, kvHeads, D], causal, kvLength = S = context' },
-      gflops: 'matmul 2·M·N·K / median; attention 4·D·heads·(visible query-key pairs) / median',
-      gbps: 'decode matvec: weight bytes (f32 4, Q8_0 34/32, Q4_0 18/32 per value) / median; attention decode: K+V cache bytes / median',
-      check: 'each impl output compared once per case with f64 sums at sampled positions (normalised error)',
-    },
+    method: describeMethod(settings),
     rows,
     elapsed_s: Math.round((performance.now() - started) / 100) / 10,
+  };
+}
+
+function emptyRow(kernelCase: KernelCase, contender: Contender, dtype: WeightType): ResultRow {
+  return {
+    suite: SUITE,
+    benchmark: kernelCase.benchmark,
+    impl: contender.impl,
+    threads: contender.threads,
+    shape: describeShape(kernelCase),
+    dtype,
+    median_ms: null,
+    min_ms: null,
+    runs: 0,
+    gflops: null,
+    gbps: null,
+    other_cores: null,
+    check: null,
+  };
+}
+
+/**
+ * One case: prepares every contender that covers it (or writes why not), waits briefly for a quiet
+ * machine, times them all interleaved, then checks and summarises. Rows come back in contender order.
+ */
+async function runCase(
+  kernelCase: KernelCase,
+  contenders: readonly Contender[],
+  settings: Settings,
+  history: ThroughputHistory,
+  log: (line: string) => void,
+): Promise<ResultRow[]> {
+  const data = makeCaseData(kernelCase);
+  const subjects: Subject[] = [];
+  const slots: (ResultRow | Subject)[] = [];
+  const skip = (contender: Contender, dtype: WeightType, reason: string) => slots.push({ ...emptyRow(kernelCase, contender, dtype), skipped: reason });
+
+  for (const dtype of kernelCase.dtypes) {
+    for (const contender of contenders) {
+      if (!contender.covers(kernelCase, dtype)) continue;
+      if (contender.unavailable) {
+        skip(contender, dtype, contender.unavailable);
+        continue;
+      }
+      const prediction = history.predict(contenderKey(contender), kernelCase.benchmark, dtype, workOf(kernelCase, dtype).flops);
+      const reason = skipReason(prediction, contender.budget, settings.caps);
+      if (reason) {
+        skip(contender, dtype, reason);
+        continue;
+      }
+      try {
+        const subject = { contender, dtype, prepared: await contender.prepare(kernelCase, data, dtype) };
+        subjects.push(subject);
+        slots.push(subject);
+      } catch (error) {
+        skip(contender, dtype, `prepare failed: ${errorLine(error)}`);
+      }
+    }
+  }
+  if (subjects.length === 0) return slots as ResultRow[];
+
+  const waited = await waitForQuiet(settings.quietCores, settings.quietWaitMs);
+  const load = startLoadProbe();
+  const samples = await sampleInterleaved(
+    subjects.map(({ contender, dtype, prepared }) => ({ label: `${contender.impl} ×${contender.threads ?? '-'} ${dtype}`, call: prepared.call, budget: contender.budget })),
+    settings.caps.policy,
+  );
+  const otherCores = load.stop();
+  const waitNote = waited > 0 ? ` (after waiting ${Math.round(waited / 1000)} s for a quieter machine)` : '';
+  log(`${kernelCase.benchmark} ${describeShape(kernelCase)}: other processes used ${otherCores} cores while timing${waitNote}`);
+
+  const measured = new Map<Subject, ResultRow>();
+  for (let index = 0; index < subjects.length; index++) {
+    const subject = subjects[index]!;
+    const row = { ...emptyRow(kernelCase, subject.contender, subject.dtype), other_cores: otherCores };
+    measured.set(subject, await summarise(kernelCase, data, subject, samples[index]!, row, history));
+    subject.prepared.release();
+  }
+  return slots.map((slot) => ('prepared' in slot ? measured.get(slot)! : slot));
+}
+
+function describeRow(row: ResultRow): string {
+  const head = `${row.benchmark} ${row.shape} ${row.dtype} ${row.impl} ×${row.threads ?? '-'}`;
+  if (row.skipped) return `${head}: skipped — ${row.skipped}`;
+  const gbps = row.gbps !== null ? `, ${row.gbps} GB/s` : '';
+  return `${head}: ${row.median_ms} ms, ${row.gflops} GFLOP/s${gbps} (${row.runs} runs, check ${row.check})`;
+}
+
+function describeMethod(settings: Settings): Record<string, unknown> {
+  return {
+    timing: 'each impl warmed up, then timed one call at a time in rotating round-robin with the others on the same case; median of the runs',
+    call: 'one kernel call until its result is usable (Cria: op + backend.sync(); onnxruntime: session.run; tfjs: matMul)',
+    sampling: settings.caps.policy,
+    max_call_ms: settings.caps.maxCallMs,
+    quiet_wait: `before each case, up to ${settings.quietWaitMs / 1000} s of waiting for other processes to use < ${settings.quietCores} cores; other_cores records what they used while the case was timed`,
+    budgets_ms: { 'cria-webgpu': settings.webgpuBudgetMs, 'naive-js': settings.naiveBudgetMs },
+    attention: { ...ATTENTION_CONFIG, layout: 'q [1, T, heads, D], K/V cache [1, S, kvHeads, D], causal, kvLength = S = context' },
+    gflops: 'matmul 2·M·N·K / median; attention 4·D·heads·(visible query-key pairs) / median',
+    gbps: 'decode matvec: weight bytes (f32 4, Q8_0 34/32, Q4_0 18/32 per value) / median; attention decode: K+V cache bytes / median',
+    check: 'each impl output compared once per case with f64 sums at sampled positions (normalised error)',
   };
 }
 

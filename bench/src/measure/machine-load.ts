@@ -43,15 +43,16 @@ export function startLoadProbe(): LoadProbe {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Waits (in 1 s looks) until other processes use less than `thresholdCores`, at most `maxWaitMs`.
- * Returns the milliseconds waited; the caller records the load it then measures, quiet or not.
+ * Waits until other processes use less than `thresholdCores` over one look of `lookMs`, for at most
+ * `maxWaitMs`. Returns how long it waited beyond the first look (0: the machine was quiet at once).
+ * The caller records the load it then measures, quiet or not.
  */
-export async function waitForQuiet(thresholdCores: number, maxWaitMs: number, lookMs = 1000): Promise<number> {
+export async function waitForQuiet(thresholdCores: number, maxWaitMs: number, lookMs = 500): Promise<number> {
   const started = performance.now();
   while (performance.now() - started < maxWaitMs) {
     const probe = startLoadProbe();
     await sleep(lookMs);
     if (probe.stop() < thresholdCores) break;
   }
-  return Math.round(performance.now() - started);
+  return Math.max(0, Math.round(performance.now() - started - lookMs));
 }

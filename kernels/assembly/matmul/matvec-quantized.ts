@@ -6,18 +6,22 @@ import { align16, horizontalMax, horizontalSum, horizontalSumI32, madd } from '.
  * activation row is quantized once to int8 blocks of 32 (one f32 scale each), then every weight
  * block costs integer multiply-adds plus one f32 multiply-add, and weights never leave int8.
  *
- * The plain SIMD build widens to i16 and uses `i32x4.dot_i16x8_s` (pmaddwd). The relaxed build
- * uses `i32x4.relaxed_dot_i8x16_i7x16_add_s` (VNNI / SDOT where present), whose second operand
- * must be 7-bit (0..127): for Q4_0 that is the raw nibble (0..15, the −8 is folded into a
- * per-block correction −8·Σq), for Q8_0 it is |q| with q's sign moved onto the weight.
+ * Q8_0: both operands widened to i16 and multiplied with `i32x4.dot_i16x8_s` (pmaddwd), in both
+ * builds — a relaxed int8 dot needs one operand 7-bit (0..127), and moving q's sign onto the
+ * weights costs more instructions than the widening it saves.
+ * Q4_0 in the relaxed build: the raw nibble (0..15) is 7-bit, so `i16x8.relaxed_dot_i8x16_i7x16_s`
+ * (pmaddubsw / SDOT) multiplies it with int8 activations directly, and the −8 offset becomes a
+ * per-block correction −8·Σq. Not `i32x4.relaxed_dot_i8x16_i7x16_add_s`: V8 11.3 (Node 20) on an
+ * AVX-VNNI CPU returns 2·dot and drops the accumulator (measured on the dev box), while the i16
+ * form is exact everywhere. The plain build widens the nibbles to i16 like Q8_0.
  *
  * Activation layout in scratch, for K values in nb = K/32 blocks:
- *   scales f32[nb] | sums i32[nb] | q i8[K] | |q| u8[K] | sign(q) i8[K] (0 or −1) | q i16[K]
+ *   scales f32[nb] | sums i32[nb] | q i8[K] | q i16[K]
  */
 
 export function quantizedActivationBytes(K: i32): i32 {
   const blocks = K / BLOCK;
-  return 2 * align16(blocks * 4) + 3 * align16(K) + align16(K * 2);
+  return 2 * align16(blocks * 4) + align16(K) + align16(K * 2);
 }
 
 // @ts-ignore: decorator
@@ -25,19 +29,13 @@ export function quantizedActivationBytes(K: i32): i32 {
 // @ts-ignore: decorator
 @inline function quantsOf(work: usize, blocks: i32): usize { return work + <usize>(2 * align16(blocks * 4)); }
 // @ts-ignore: decorator
-@inline function magnitudesOf(work: usize, blocks: i32, K: i32): usize { return quantsOf(work, blocks) + <usize>align16(K); }
-// @ts-ignore: decorator
-@inline function signsOf(work: usize, blocks: i32, K: i32): usize { return quantsOf(work, blocks) + <usize>(2 * align16(K)); }
-// @ts-ignore: decorator
-@inline function wideOf(work: usize, blocks: i32, K: i32): usize { return quantsOf(work, blocks) + <usize>(3 * align16(K)); }
+@inline function wideOf(work: usize, blocks: i32, K: i32): usize { return quantsOf(work, blocks) + <usize>align16(K); }
 
 /** Quantizes x[K] (K a multiple of 32) into the scratch layout above, as Q8_0 does (d = max|x| / 127). */
 export function quantizeActivation(x: usize, K: i32, work: usize): void {
   const blocks = K / BLOCK;
   const sums = sumsOf(work, blocks);
   const quants = quantsOf(work, blocks);
-  const magnitudes = magnitudesOf(work, blocks, K);
-  const signs = signsOf(work, blocks, K);
   const wide = wideOf(work, blocks, K);
   const ones = i16x8.splat(1);
   for (let block = 0; block < blocks; block++) {
@@ -65,10 +63,6 @@ export function quantizeActivation(x: usize, K: i32, work: usize): void {
     const offset = <usize>block << 5;
     v128.store(quants + offset, q0);
     v128.store(quants + offset, q1, 16);
-    v128.store(magnitudes + offset, i8x16.abs(q0));
-    v128.store(magnitudes + offset, i8x16.abs(q1), 16);
-    v128.store(signs + offset, i8x16.shr_s(q0, 7));
-    v128.store(signs + offset, i8x16.shr_s(q1, 7), 16);
     const sum = i32x4.add(
       i32x4.add(i32x4.dot_i16x8_s(w0, ones), i32x4.dot_i16x8_s(w1, ones)),
       i32x4.add(i32x4.dot_i16x8_s(w2, ones), i32x4.dot_i16x8_s(w3, ones)),
@@ -96,29 +90,15 @@ export function matvecQuantized(out: usize, w: usize, dtype: i32, K: i32, n0: i3
 }
 
 function dotQ8_0(w: usize, blocks: i32, K: i32, work: usize): f32 {
-  const magnitudes = magnitudesOf(work, blocks, K);
-  const signs = signsOf(work, blocks, K);
   const wide = wideOf(work, blocks, K);
   let accumulator = f32x4.splat(0);
   for (let block = 0; block < blocks; block++) {
     const scale = f16ToF32(<u32>load<u16>(w)) * load<f32>(work + (<usize>block << 2));
-    let sum: v128;
-    if (ASC_FEATURE_RELAXED_SIMD) {
-      const offset = <usize>block << 5;
-      const m0 = v128.load(signs + offset);
-      const m1 = v128.load(signs + offset, 16);
-      // (w ^ m) − m negates w where the activation is negative, so |a| can be the 7-bit operand.
-      const w0 = i8x16.sub(v128.xor(v128.load(w, 2), m0), m0);
-      const w1 = i8x16.sub(v128.xor(v128.load(w, 18), m1), m1);
-      sum = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, v128.load(magnitudes + offset), i32x4.splat(0));
-      sum = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, v128.load(magnitudes + offset, 16), sum);
-    } else {
-      const a16 = wide + (<usize>block << 6);
-      sum = i32x4.dot_i16x8_s(v128.load8x8_s(w + 2), v128.load(a16));
-      sum = i32x4.add(sum, i32x4.dot_i16x8_s(v128.load8x8_s(w + 10), v128.load(a16, 16)));
-      sum = i32x4.add(sum, i32x4.dot_i16x8_s(v128.load8x8_s(w + 18), v128.load(a16, 32)));
-      sum = i32x4.add(sum, i32x4.dot_i16x8_s(v128.load8x8_s(w + 26), v128.load(a16, 48)));
-    }
+    const a16 = wide + (<usize>block << 6);
+    let sum = i32x4.dot_i16x8_s(v128.load8x8_s(w + 2), v128.load(a16));
+    sum = i32x4.add(sum, i32x4.dot_i16x8_s(v128.load8x8_s(w + 10), v128.load(a16, 16)));
+    sum = i32x4.add(sum, i32x4.dot_i16x8_s(v128.load8x8_s(w + 18), v128.load(a16, 32)));
+    sum = i32x4.add(sum, i32x4.dot_i16x8_s(v128.load8x8_s(w + 26), v128.load(a16, 48)));
     accumulator = madd(f32x4.convert_i32x4_s(sum), f32x4.splat(scale), accumulator);
     w += Q8_0_BLOCK_BYTES;
   }
@@ -139,8 +119,12 @@ function dotQ4_0(w: usize, blocks: i32, K: i32, work: usize): f32 {
     let sum: v128;
     if (ASC_FEATURE_RELAXED_SIMD) {
       const offset = <usize>block << 5;
-      sum = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(quants + offset), low, i32x4.splat(0));
-      sum = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(quants + offset, 16), high, sum);
+      // Pair sums are at most 2·127·15, so the two i16 results can be added before widening.
+      const pairs = i16x8.add(
+        i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(quants + offset), low),
+        i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(quants + offset, 16), high),
+      );
+      sum = i32x4.extadd_pairwise_i16x8_s(pairs);
     } else {
       const a16 = wide + (<usize>block << 6);
       sum = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(low), v128.load(a16));

@@ -60,6 +60,18 @@ async function findGpu(options: WebGPUDeviceOptions): Promise<GPU> {
   return gpu;
 }
 
+/**
+ * An adapter from the same discovery `createWebGPUBackend` uses (one Dawn instance per process in
+ * Node: a second `create()` can crash it at exit), for callers that create their own device.
+ */
+export async function requestAdapter(options: WebGPUDeviceOptions = {}): Promise<GPUAdapter> {
+  const adapter = await (await findGpu(options)).requestAdapter({ powerPreference: options.powerPreference });
+  if (!adapter) {
+    throw new WebGPUNotAvailableError('requestAdapter() returned no adapter (no GPU, or no Vulkan/Metal/D3D12 driver found)');
+  }
+  return adapter;
+}
+
 export async function acquireDevice(options: WebGPUDeviceOptions = {}): Promise<AcquiredDevice> {
   if (options.device) {
     return {
@@ -69,11 +81,7 @@ export async function acquireDevice(options: WebGPUDeviceOptions = {}): Promise<
       subgroups: options.device.features.has('subgroups'),
     };
   }
-  const adapter =
-    options.adapter ?? (await (await findGpu(options)).requestAdapter({ powerPreference: options.powerPreference }));
-  if (!adapter) {
-    throw new WebGPUNotAvailableError('requestAdapter() returned no adapter (no GPU, or no Vulkan/Metal/D3D12 driver found)');
-  }
+  const adapter = options.adapter ?? (await requestAdapter(options));
   const requiredLimits: Record<string, number> = {};
   for (const name of REQUESTED_LIMITS) requiredLimits[name] = adapter.limits[name];
   const subgroups = adapter.features.has('subgroups');

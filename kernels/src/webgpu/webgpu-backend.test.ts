@@ -3,6 +3,7 @@ import { toBf16, toF16 } from '../numeric/half.js';
 import { quantizeQ4_0, quantizeQ8_0 } from '../numeric/quantize.js';
 import { createReferenceBackend } from '../reference/reference-backend.js';
 import { Random } from '../testing/random.js';
+import { requestAdapter } from './gpu-device.js';
 import { maxRelativeError, runOn, type HostTensor } from './test-helpers.js';
 import { createWebGPUBackend, type WebGPUBackend } from './webgpu-backend.js';
 
@@ -108,9 +109,7 @@ describe('WebGPU backend', () => {
 
 describe('WebGPU backend without subgroups', () => {
   it('takes the workgroup-memory reduction path and still matches the reference', async () => {
-    const adapter = await (globalThis.navigator?.gpu ?? (await import('webgpu')).create([])).requestAdapter();
-    expect(adapter, 'no WebGPU adapter').toBeTruthy();
-    const device = await adapter!.requestDevice();
+    const device = await (await requestAdapter()).requestDevice(); // no 'subgroups' requested
     const gpu = await createWebGPUBackend({ device });
     try {
       expect(gpu.info.details.subgroups).toBe(false);

@@ -76,9 +76,10 @@ export class WebGPUBackend implements Backend, OpContext {
     void device.lost.then((info) => {
       this.#lost = info;
     });
-    device.onuncapturederror = (event) => {
-      this.#errors.push(event.error.message);
-    };
+    // A listener, not `onuncapturederror`, so a caller's own handler on a shared device survives.
+    device.addEventListener('uncapturederror', (event) => {
+      this.#errors.push((event as GPUUncapturedErrorEvent).error.message);
+    });
   }
 
   /** Submits and dispatches so far: a chain of ops followed by one `read` costs one submit. */
@@ -339,7 +340,18 @@ export class WebGPUBackend implements Backend, OpContext {
   }
 }
 
-/** Finds a GPU (see `WebGPUDeviceOptions`) and creates the backend; throws `WebGPUNotAvailableError` without one. */
+/**
+ * Finds a GPU (options.gpu, else navigator.gpu, else the `webgpu` package in Node) and creates the
+ * backend; throws `WebGPUNotAvailableError` without one.
+ *
+ * @example
+ * const gpu = await createWebGPUBackend();
+ * const a = gpu.tensor('f32', [1, 4], new Float32Array([1, 2, 3, 4]));
+ * const w = gpu.tensor('f32', [2, 4], new Float32Array([1, 0, 0, 0, 0, 1, 0, 0]));
+ * const out = gpu.tensor('f32', [1, 2]);
+ * gpu.matmul({ out, a, b: w, transposeB: true });
+ * console.log(await gpu.read(out), gpu.stats); // Float32Array [1, 2], { submits: 1, dispatches: 1 }
+ */
 export async function createWebGPUBackend(options: WebGPUBackendOptions = {}): Promise<WebGPUBackend> {
   const acquired = await acquireDevice(options);
   return new WebGPUBackend(acquired, options, !options.device);

@@ -31,3 +31,14 @@ describe('WebGPU device loss', () => {
     gpu.dispose();
   });
 });
+
+describe('WebGPU errors', () => {
+  it('surfaces an uncaptured validation error at the next read instead of returning garbage silently', async () => {
+    const gpu = await createWebGPUBackend();
+    gpu.device.createBuffer({ size: 4, usage: 0 }); // invalid on purpose: usage must not be 0
+    const x = gpu.tensor('f32', [4], new Float32Array(4));
+    await expect(gpu.read(x)).rejects.toThrow(/WebGPU reported 1 error.*usage/i);
+    expect(Array.from(await gpu.read(x))).toEqual([0, 0, 0, 0]); // reported once, then cleared
+    gpu.dispose();
+  });
+});

@@ -20,8 +20,11 @@ export interface SpecialTokenPolicy {
   refuseDisallowed: boolean;
 }
 
-/** A span of the input: plain text (`id` -1) or an added token. */
-export type SegmentSink = (text: string, id: number) => void;
+/**
+ * A span of the input, [start, end): plain text (`id` -1) or an added token. An added token's span
+ * includes the whitespace its `lstrip` / `rstrip` swallowed.
+ */
+export type SegmentSink = (text: string, id: number, start: number, end: number) => void;
 
 const WHITE_SPACE_CHAR = /[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u;
 const WORD_CHAR = /[\p{L}\p{N}_]/u;
@@ -43,7 +46,7 @@ export class AddedTokenMatcher {
   split(text: string, policy: SpecialTokenPolicy, emit: SegmentSink): void {
     const pattern = this.pattern;
     if (pattern === null || text.length === 0) {
-      if (text.length > 0) emit(text, -1);
+      if (text.length > 0) emit(text, -1, 0, text.length);
       return;
     }
     pattern.lastIndex = 0;
@@ -70,11 +73,11 @@ export class AddedTokenMatcher {
         while (stop < text.length && WHITE_SPACE_CHAR.test(text[stop]!)) stop++;
         pattern.lastIndex = stop;
       }
-      if (start > offset) emit(text.slice(offset, start), -1);
-      emit(token.content, token.id);
+      if (start > offset) emit(text.slice(offset, start), -1, offset, start);
+      emit(token.content, token.id, start, stop);
       offset = stop;
     }
-    if (offset < text.length) emit(text.slice(offset), -1);
+    if (offset < text.length) emit(text.slice(offset), -1, offset, text.length);
   }
 }
 

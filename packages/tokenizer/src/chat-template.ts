@@ -1,5 +1,6 @@
 import { Template } from '@huggingface/jinja';
-import { ChatTemplateError, SpecialTokenInTextError } from './errors.js';
+import { AssistantMaskError, ChatTemplateError, SpecialTokenInTextError } from './errors.js';
+import { escapeRegExp } from './text/pattern.js';
 import type { Tokenizer } from './tokenizer.js';
 
 export interface ChatMessage {
@@ -68,19 +69,55 @@ export function renderChat(tokenizer: Tokenizer, messages: readonly ChatMessage[
 /**
  * Renders and tokenizes a conversation for training, with a mask of the assistant's tokens that
  * is exact by construction:
- * 1. Assistant turn i starts where `render(messages[0..i], addGenerationPrompt)` ends: the text
+ * 1. The ids are `encodeWithOffsets(rendered)`: the one tokenization of the whole rendering, the
+ *    same ids `encode(rendered, { allowedSpecial: 'all', addSpecialTokens: false })` gives.
+ * 2. Assistant turn i starts where `render(messages[0..i], addGenerationPrompt)` ends: the text
  *    the model is prompted with at inference. The full rendering must start with it, else the
  *    template rewrites history and no mask can be exact (a `ChatTemplateError` says which turn).
- * 2. The turn ends after the first special token that follows (its end-of-turn token:
- *    `<|eot_id|>`, `<|im_end|>`), which the model must learn to emit. Contents cannot contain
- *    special tokens (refused above), so that token is the template's.
- * 3. Each span is tokenized on its own, so span edges are token edges: no token straddles a
- *    prompt/answer boundary and the mask needs no offset arithmetic.
+ * 3. The turn ends after its end-of-turn token (`<|eot_id|>`, `<|im_end|>`): the first special
+ *    token after the answer's own ones (contents may spell special tokens only when allowed).
+ * 4. A token is trainable when its characters lie inside a turn, with its end-of-turn token. A
+ *    token with characters on both sides of a boundary (the template's "\n" merged with an answer
+ *    that starts with "\n") throws `AssistantMaskError` naming it: never a silently shifted mask.
  */
 export function encodeChat(tokenizer: Tokenizer, messages: readonly ChatMessage[], options: ChatTemplateOptions = {}): EncodedChat {
   const text = renderChat(tokenizer, messages, options);
-  const specials = [...tokenizer.specialTokens.keys()];
-  const boundaries: Array<[start: number, end: number]> = [];
+  const turns = assistantTurns(tokenizer, messages, options, text);
+  const { ids, offsets } = tokenizer.encodeWithOffsets(text, { allowedSpecial: 'all', addSpecialTokens: false });
+  const assistantMask = new Array<number>(ids.length).fill(0);
+  let turn = 0;
+  for (let index = 0; index < ids.length; index++) {
+    const [start, end] = offsets[index]!;
+    while (turn < turns.length && start >= turns[turn]!.end) turn++;
+    const current = turns[turn];
+    if (current === undefined || end <= current.start) continue; // outside every turn
+    if (start >= current.start && end <= current.end) {
+      assistantMask[index] = 1;
+      continue;
+    }
+    // The end-of-turn token itself may have swallowed whitespace around it (lstrip / rstrip).
+    if (ids[index] === current.endOfTurnId && start <= current.endOfTurnAt && end >= current.end && start >= current.start) {
+      assistantMask[index] = 1;
+      continue;
+    }
+    const side = start < current.start ? 'start' : 'end';
+    throw new AssistantMaskError(current.messageIndex, index, ids[index]!, [start, end], side === 'start' ? current.start : current.end, text.slice(start, end), side);
+  }
+  return { ids, assistantMask, text };
+}
+
+interface AssistantTurn {
+  messageIndex: number;
+  /** [start, end) in the rendered text: the answer through its end-of-turn token. */
+  start: number;
+  end: number;
+  endOfTurnAt: number;
+  endOfTurnId: number;
+}
+
+function assistantTurns(tokenizer: Tokenizer, messages: readonly ChatMessage[], options: ChatTemplateOptions, text: string): AssistantTurn[] {
+  const specials = tokenizer.specialTokens;
+  const turns: AssistantTurn[] = [];
   messages.forEach((message, index) => {
     if (message.role !== 'assistant') return;
     const prompt = renderChat(tokenizer, messages.slice(0, index), { ...options, addGenerationPrompt: true, allowSpecialInContent: true });
@@ -91,30 +128,36 @@ export function encodeChat(tokenizer: Tokenizer, messages: readonly ChatMessage[
       );
     }
     const start = prompt.length;
-    let end = text.length;
-    for (const special of specials) {
-      const at = text.indexOf(special, start);
-      if (at >= 0 && at + special.length < end) end = at + special.length;
+    // Special tokens the answer itself spells (allowed only with allowSpecialInContent) come first.
+    let skip = typeof message.content === 'string' ? findSpecials(message.content, specials, 0, Infinity).length : 0;
+    for (const found of findSpecials(text, specials, start, skip + 1)) {
+      if (skip-- > 0) continue;
+      turns.push({ messageIndex: index, start, end: found.at + found.token.length, endOfTurnAt: found.at, endOfTurnId: specials.get(found.token)! });
+      return;
     }
-    boundaries.push([start, end]);
+    throw new ChatTemplateError(
+      `Assistant message ${index} is not followed by a special token in the rendered conversation`,
+      'The mask covers each answer through its end-of-turn token (<|eot_id|>, <|im_end|>, </s>); check that the template ends assistant turns with one and that it is a special token of this tokenizer',
+    );
   });
-  const ids: number[] = [];
-  const assistantMask: number[] = [];
-  const append = (from: number, to: number, mask: number) => {
-    if (to <= from) return;
-    for (const id of tokenizer.encode(text.slice(from, to), { allowedSpecial: 'all', addSpecialTokens: false })) {
-      ids.push(id);
-      assistantMask.push(mask);
-    }
-  };
-  let position = 0;
-  for (const [start, end] of boundaries) {
-    append(position, start, 0);
-    append(start, end, 1);
-    position = end;
+  return turns;
+}
+
+const specialPatterns = new WeakMap<ReadonlyMap<string, number>, RegExp>();
+
+/** Special-token occurrences in text from `from` on, leftmost-longest, at most `limit` of them. */
+function findSpecials(text: string, specials: ReadonlyMap<string, number>, from: number, limit: number): Array<{ at: number; token: string }> {
+  let pattern = specialPatterns.get(specials);
+  if (pattern === undefined) {
+    const contents = [...specials.keys()].filter((token) => token.length > 0).sort((a, b) => b.length - a.length);
+    pattern = contents.length === 0 ? /(?!)/g : new RegExp(contents.map(escapeRegExp).join('|'), 'gu');
+    specialPatterns.set(specials, pattern);
   }
-  append(position, text.length, 0);
-  return { ids, assistantMask, text };
+  const found: Array<{ at: number; token: string }> = [];
+  pattern.lastIndex = from;
+  let match: RegExpExecArray | null;
+  while (found.length < limit && (match = pattern.exec(text)) !== null) found.push({ at: match.index, token: match[0] });
+  return found;
 }
 
 function refuseSpecialTokens(tokenizer: Tokenizer, messages: readonly ChatMessage[]): void {

@@ -66,6 +66,37 @@ export class SpecialTokenInTextError extends TokenizerError {
 /** A chat template that fails to render, or that cannot give exact assistant masks. */
 export class ChatTemplateError extends TokenizerError {}
 
+/**
+ * A token of a rendered conversation holds characters from both sides of an assistant turn's
+ * boundary (the template's text and the answer merged into one token), so no mask can be exact.
+ */
+export class AssistantMaskError extends ChatTemplateError {
+  constructor(
+    readonly messageIndex: number,
+    readonly tokenIndex: number,
+    readonly tokenId: number,
+    /** The token's [start, end) in the rendered text, and the boundary inside it. */
+    readonly tokenRange: readonly [number, number],
+    readonly boundary: number,
+    tokenText: string,
+    side: 'start' | 'end',
+  ) {
+    super(
+      `Token ${tokenIndex} (id ${tokenId}, ${JSON.stringify(tokenText)}, characters ${tokenRange[0]}–${tokenRange[1]} of the rendered conversation) ` +
+        `crosses the ${side} of assistant message ${messageIndex} at character ${boundary}: it holds text of both the template and the answer`,
+      `No assistant mask can be exact for this conversation. Usually the answer ${side === 'start' ? 'starts' : 'ends'} with whitespace (a newline) that merges with the template's; ` +
+        `strip it from message ${messageIndex}, or use a template that puts a special token at the boundary`,
+    );
+  }
+}
+
+/** Token offsets were asked of a pipeline stage that cannot map its output back to the input. */
+export class OffsetsUnavailableError extends TokenizerError {
+  constructor(stage: string) {
+    super(`Token offsets cannot be computed through ${stage}`, 'Use encode() without offsets, or open an issue naming the tokenizer');
+  }
+}
+
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing (the field is missing)';
   if (value === null) return 'null';

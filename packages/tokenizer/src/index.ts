@@ -9,6 +9,9 @@ export {
   TokenizerRegexError,
   SpecialTokenInTextError,
   ChatTemplateError,
+  AssistantMaskError,
+  OffsetsUnavailableError,
 } from './errors.js';
 export { StreamDecoder } from './stream-decoder.js';
 export type { ChatMessage, ChatTemplateOptions, EncodedChat } from './chat-template.js';
+export { tokenizerFromGguf, type GgufMetadata } from './loaders/gguf-metadata.js';

@@ -9,6 +9,8 @@ import { cleanUpTokenizationSpaces } from './text/clean-up.js';
 import type { TokenizerConfig } from './tokenizer-config.js';
 import { encodeChat, renderChat, type ChatMessage, type ChatTemplateOptions, type EncodedChat } from './chat-template.js';
 import { StreamDecoder } from './stream-decoder.js';
+import { alignedIdentity, type AlignedText } from './text/aligned-text.js';
+import { OffsetsUnavailableError } from './errors.js';
 
 export interface EncodeOptions {
   /** Add the model's special tokens around the text (the post-processor: `<s>` for Llama 2). Default true. */
@@ -110,6 +112,29 @@ export class Tokenizer {
     return count <= limit ? count : false;
   }
 
+  /**
+   * Encodes like `encode` (same ids) and also says where each token comes from: `offsets[i]` is
+   * the [start, end) of token i in `text`, in UTF-16 units (`text.slice(start, end)`). Tokens added
+   * by the post-processor get [0, 0]. A token that holds part of a character (one byte of an
+   * emoji) gets the whole character; one made from text a normalizer rewrote (NFC) gets the text
+   * it was made from. Offsets may be wider than exact, never narrower.
+   */
+  encodeWithOffsets(text: string, options: EncodeOptions = {}): { ids: number[]; offsets: Array<[start: number, end: number]> } {
+    const ids: number[] = [];
+    const spans: number[] = [];
+    this.encodeInto(text, ids, specialPolicy(options), Infinity, spans);
+    let offsets: Array<[number, number]> = [];
+    for (let i = 0; i < spans.length; i += 2) offsets.push([spans[i]!, spans[i + 1]!]);
+    const postProcessor = options.addSpecialTokens === false ? null : this.parts.postProcessor;
+    if (postProcessor === null) return { ids, offsets };
+    // Where the post-processor puts the sequence: -1 is never an id, so it marks the place.
+    const layout = postProcessor([-1]);
+    const at = layout.indexOf(-1);
+    const added = (count: number) => Array.from({ length: count }, (): [number, number] => [0, 0]);
+    offsets = [...added(at), ...offsets, ...added(layout.length - at - 1)];
+    return { ids: postProcessor(ids), offsets };
+  }
+
   /** Token ids → text. Unknown ids are skipped, as in Hugging Face tokenizers. */
   decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string {
     const skipSpecial = options.skipSpecialTokens === true;
@@ -163,8 +188,11 @@ export class Tokenizer {
 
   /** The special tokens (`special: true` added tokens), by content. */
   get specialTokens(): ReadonlyMap<string, number> {
-    return new Map(this.parts.addedTokens.filter((token) => token.special).map((token) => [token.content, token.id]));
+    this.specialTokenMap ??= new Map(this.parts.addedTokens.filter((token) => token.special).map((token) => [token.content, token.id]));
+    return this.specialTokenMap;
   }
+
+  private specialTokenMap: ReadonlyMap<string, number> | undefined;
 
   get bosTokenId(): number | undefined {
     return this.config.bosToken === null ? undefined : this.tokenToId(this.config.bosToken);
@@ -174,32 +202,61 @@ export class Tokenizer {
     return this.config.eosToken === null ? undefined : this.tokenToId(this.config.eosToken);
   }
 
-  private encodeInto(text: string, ids: number[], policy: SpecialTokenPolicy, limit: number): void {
+  /**
+   * Encodes `text` into `ids`. With `spans`, also appends each token's [start, end) in `text`
+   * (UTF-16): the same pass, so offsets can never describe different ids than `encode` gives.
+   */
+  private encodeInto(text: string, ids: number[], policy: SpecialTokenPolicy, limit: number, spans: number[] | null = null): void {
     const { model, normalizer, preTokenizer, byteLevel } = this.parts;
     const encodeWord = byteLevel ? (word: string) => model.encodeBytes(word, ids) : (word: string) => model.encodeChars(word, ids);
     const check = limit === Infinity ? null : () => {
       if (ids.length > limit) throw new StopEncoding();
     };
+    // Offsets: the alignment of the span being encoded, and where the current piece starts in it.
+    let aligned: AlignedText | null = null;
+    let pieceStart = 0;
+    const encodeWordWithSpans = (word: string, start: number) => {
+      const from = ids.length;
+      encodeWord(word);
+      const local: number[] = [];
+      model.spansOf(word, byteLevel, ids, from, local);
+      if (Number.isNaN(start)) throw new OffsetsUnavailableError('the pre-tokenizer (Metaspace with a replacement longer than one UTF-16 unit)');
+      const { starts, ends } = aligned!;
+      const last = starts.length - 1;
+      const base = pieceStart + start;
+      for (let i = 0; i < local.length; i += 2) {
+        spans!.push(starts[clamp(base + local[i]!, last)]!, ends[clamp(base + local[i + 1]! - 1, last)]!);
+      }
+    };
+    const emitWord = spans !== null ? encodeWordWithSpans : check === null ? encodeWord : (word: string) => (encodeWord(word), check());
     let first = true;
-    const encodeNormalized = (normalized: string) => {
+    const encodeNormalized = (normalized: string, start: number) => {
       if (normalized.length === 0) return;
-      if (preTokenizer === null) encodeWord(normalized);
-      else preTokenizer.split(normalized, first, check === null ? encodeWord : (word) => (encodeWord(word), check()));
+      pieceStart = start;
+      if (preTokenizer === null) emitWord(normalized, 0);
+      else preTokenizer.split(normalized, first, emitWord);
       first = false;
       check?.();
     };
-    this.rawMatcher.split(text, policy, (segment, id) => {
+    this.rawMatcher.split(text, policy, (segment, id, start, end) => {
       if (id !== -1) {
         ids.push(id);
+        spans?.push(start, end);
         first = false;
         check?.();
         return;
       }
-      const normalized = normalizer === null ? segment : normalizer(segment);
-      if (this.normalizedMatcher === null) return encodeNormalized(normalized);
-      this.normalizedMatcher.split(normalized, policy, (piece, pieceId) => {
-        if (pieceId === -1) return encodeNormalized(piece);
+      const normalized = normalizer === null ? segment : normalizer.normalize(segment);
+      if (spans !== null) {
+        const identity = alignedIdentity(segment, start);
+        aligned = normalizer === null || normalized === segment ? identity : normalizer.align(identity);
+        if (aligned.text !== normalized) throw new OffsetsUnavailableError('the normalizer (its aligned rewrite differs from its plain one)');
+      }
+      if (this.normalizedMatcher === null) return encodeNormalized(normalized, 0);
+      this.normalizedMatcher.split(normalized, policy, (piece, pieceId, pieceFrom, pieceTo) => {
+        if (pieceId === -1) return encodeNormalized(piece, pieceFrom);
         ids.push(pieceId);
+        if (spans !== null) spans.push(aligned!.starts[pieceFrom]!, aligned!.ends[pieceTo - 1]!);
         first = false;
       });
     });
@@ -216,6 +273,10 @@ export class Tokenizer {
     }
     return bytes;
   }
+}
+
+function clamp(index: number, last: number): number {
+  return index < 0 ? 0 : index > last ? last : index;
 }
 
 function specialPolicy(options: EncodeOptions): SpecialTokenPolicy {

@@ -1,7 +1,8 @@
 import { TokenizerFormatError, UnsupportedComponentError } from '../errors.js';
-import { BYTE_TO_CHAR, UTF8 } from '../text/byte-level.js';
+import { BYTE_TO_CHAR, CHAR_TO_BYTE, UTF8 } from '../text/byte-level.js';
 import { mergeSymbols } from './bpe-merge.js';
 import { PairTable } from './pair-table.js';
+import { byteLevelSpans, characterSpans, type SpanSource } from './token-spans.js';
 
 export interface BpeOptions {
   /** token → id, from `model.vocab`. */
@@ -137,6 +138,44 @@ export class BpeModel {
     if (this.cache.size >= 100_000) this.cache.clear();
     this.cache.set(word, ids);
     for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
+  }
+
+  /**
+   * Appends where each of ids[from..] (the tokens `encodeBytes` / `encodeChars` just gave for
+   * `word`) lies in the word, as UTF-16 [start, end) pairs. Used only for offsets.
+   */
+  spansOf(word: string, byteLevel: boolean, ids: readonly number[], from: number, out: number[]): void {
+    if (byteLevel) byteLevelSpans(word, this.spanSource(), ids, from, out);
+    else characterSpans(word, this.spanSource(), ids, from, out);
+  }
+
+  private spanSourceCache: SpanSource | null = null;
+
+  private spanSource(): SpanSource {
+    if (this.spanSourceCache !== null) return this.spanSourceCache;
+    const texts: string[] = [];
+    for (const [token, id] of this.vocab) texts[id] = token;
+    const fallbackBytes = new Map<number, number>();
+    this.fallbackIds.forEach((id, byte) => {
+      if (id !== -1) fallbackBytes.set(id, byte);
+    });
+    this.spanSourceCache = {
+      tokenByteLength: (id) => {
+        const text = texts[id];
+        if (text === undefined) return -1;
+        for (let i = 0; i < text.length; i++) if (!CHAR_TO_BYTE.has(text[i]!)) return -1;
+        return text.length; // every GPT-2 byte character is one UTF-16 unit
+      },
+      tokenText: (id) => texts[id],
+      fallbackByte: (id) => (this.options.byteFallback ? (fallbackBytes.get(id) ?? -1) : -1),
+      unkId: this.unkId,
+      fuseUnk: this.options.fuseUnk,
+      isUnknown: (char) => {
+        if (this.vocab.has(char)) return false;
+        return !(this.options.byteFallback && UTF8.encode(char).every((byte) => this.fallbackIds[byte] !== -1));
+      },
+    };
+    return this.spanSourceCache;
   }
 
   private symbolBuffer(length: number): Int32Array {

@@ -36,9 +36,13 @@ export function createPreTokenizer(config: unknown, field = 'pre_tokenizer'): Pr
       return {
         byteLevel: true,
         split(text, _first, emit) {
-          if (addPrefixSpace && !text.startsWith(' ')) text = ` ${text}`;
-          if (pattern) splitByPattern(text, pattern, 'Isolated', false, emit);
-          else emit(text);
+          if (addPrefixSpace && !text.startsWith(' ')) {
+            // The added space belongs to no input unit: pieces start one unit earlier.
+            const shifted: Emit = (piece, start) => emit(piece, start - 1);
+            if (pattern) splitByPattern(` ${text}`, pattern, 'Isolated', false, shifted);
+            else emit(` ${text}`, -1);
+          } else if (pattern) splitByPattern(text, pattern, 'Isolated', false, emit);
+          else emit(text, 0);
         },
       };
     }
@@ -71,13 +75,21 @@ function metaspace(spec: Record<string, unknown>, field: string): PreTokenizer {
   if (!['always', 'first', 'never'].includes(scheme)) throw new TokenizerFormatError(`${field}.prepend_scheme`, '"always", "first" or "never"', scheme);
   const splitPieces = spec['split'] !== false;
   const separator = new RegExp(replacement.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gu');
+  // A one-unit replacement keeps units one to one; a longer one shifts them by an amount that
+  // depends on the text, so its pieces are marked as not mappable (NaN) instead.
+  const oneToOne = replacement.length === 1;
   return {
     byteLevel: false,
     split(text, first, emit) {
       text = text.replaceAll(' ', replacement);
-      if (!text.startsWith(replacement) && (scheme === 'always' || (scheme === 'first' && first))) text = replacement + text;
-      if (splitPieces) splitByPattern(text, separator, 'MergedWithNext', false, emit);
-      else emit(text);
+      let shift = 0;
+      if (!text.startsWith(replacement) && (scheme === 'always' || (scheme === 'first' && first))) {
+        text = replacement + text;
+        shift = replacement.length;
+      }
+      const shifted: Emit = oneToOne ? (shift === 0 ? emit : (piece, start) => emit(piece, start - shift)) : (piece) => emit(piece, NaN);
+      if (splitPieces) splitByPattern(text, separator, 'MergedWithNext', false, shifted);
+      else shifted(text, 0);
     },
   };
 }
@@ -102,8 +114,12 @@ function sequence(spec: Record<string, unknown>, field: string): PreTokenizer | 
     chained = (text, first, emit) => {
       // Only the first piece of the first span starts the input.
       let firstPiece = first;
-      stage.split(text, first, (piece) => {
-        next(piece, firstPiece, emit);
+      // Where the current piece starts in `text`: the next stage's offsets are relative to it.
+      let base = 0;
+      const emitShifted: Emit = (piece, start) => emit(piece, base + start);
+      stage.split(text, first, (piece, start) => {
+        base = start;
+        next(piece, firstPiece, emitShifted);
         firstPiece = false;
       });
     };

@@ -6,7 +6,12 @@
 export type SplitBehavior = 'Removed' | 'Isolated' | 'MergedWithPrevious' | 'MergedWithNext' | 'Contiguous';
 export const SPLIT_BEHAVIORS: readonly SplitBehavior[] = ['Removed', 'Isolated', 'MergedWithPrevious', 'MergedWithNext', 'Contiguous'];
 
-export type Emit = (piece: string) => void;
+/**
+ * Receives each piece and where it starts in the splitter's input: unit k of the piece came from
+ * unit `start + k` of the input (clamped to the input). A piece that grew a prefix ("▁", " ")
+ * starts before 0; NaN means the piece cannot be mapped back (offsets then refuse to guess).
+ */
+export type Emit = (piece: string, start: number) => void;
 
 export function splitByPattern(text: string, pattern: RegExp, behavior: SplitBehavior, invert: boolean, emit: Emit): void {
   if (behavior === 'Isolated' && !invert) return splitIsolated(text, pattern, emit);
@@ -56,7 +61,7 @@ export function splitByPattern(text: string, pattern: RegExp, behavior: SplitBeh
     }
   }
   for (let p = 0; p < pieces.length; p += 2) {
-    if (pieces[p + 1]! > pieces[p]!) emit(text.slice(pieces[p], pieces[p + 1]));
+    if (pieces[p + 1]! > pieces[p]!) emit(text.slice(pieces[p], pieces[p + 1]), pieces[p]!);
   }
 }
 
@@ -71,11 +76,11 @@ function splitIsolated(text: string, pattern: RegExp, emit: Emit): void {
       pattern.lastIndex = advance(text, pattern.lastIndex);
       continue;
     }
-    if (start > previous) emit(text.slice(previous, start));
-    emit(matched);
+    if (start > previous) emit(text.slice(previous, start), previous);
+    emit(matched, start);
     previous = start + matched.length;
   }
-  if (previous < text.length) emit(text.slice(previous));
+  if (previous < text.length) emit(text.slice(previous), previous);
 }
 
 function matchSpans(text: string, pattern: RegExp, invert: boolean): number[] {

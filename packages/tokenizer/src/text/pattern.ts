@@ -15,13 +15,5 @@ export function escapeRegExp(text: string): string {
 
 /** Unicode White_Space, what Rust's `char::is_whitespace` tests (JavaScript's `trim` also strips U+FEFF). */
 export const WHITE_SPACE_CLASS = '[\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
-const LEADING_WHITE_SPACE = new RegExp(`^${WHITE_SPACE_CLASS}+`, 'u');
-const TRAILING_WHITE_SPACE = new RegExp(`${WHITE_SPACE_CLASS}+$`, 'u');
-
-export function trimStartWhiteSpace(text: string): string {
-  return text.replace(LEADING_WHITE_SPACE, '');
-}
-
-export function trimEndWhiteSpace(text: string): string {
-  return text.replace(TRAILING_WHITE_SPACE, '');
-}
+export const LEADING_WHITE_SPACE = new RegExp(`^${WHITE_SPACE_CLASS}+`, 'u');
+export const TRAILING_WHITE_SPACE = new RegExp(`${WHITE_SPACE_CLASS}+$`, 'u');
