@@ -10,3 +10,4 @@ export { ReferenceBackend, createReferenceBackend } from './reference/reference-
 export { WebGPUBackend, createWebGPUBackend, type WebGPUBackendOptions } from './webgpu/webgpu-backend.js';
 export { WasmBackend } from './wasm/wasm-backend.js';
 export { createWasmBackend, type WasmBackendOptions } from './wasm/create-wasm-backend.js';
+export { createBackend, type BackendChoice, type CreateBackendOptions } from './create-backend.js';

@@ -15,3 +15,10 @@ export {
 export { StreamDecoder } from './stream-decoder.js';
 export type { ChatMessage, ChatTemplateOptions, EncodedChat } from './chat-template.js';
 export { tokenizerFromGguf, type GgufMetadata } from './loaders/gguf-metadata.js';
+export {
+  trainByteLevelBpe,
+  TrainingOptionsError,
+  SPLIT_PATTERNS,
+  type ByteLevelBpeTrainingOptions,
+  type TrainedTokenizer,
+} from './models/train-byte-level-bpe.js';

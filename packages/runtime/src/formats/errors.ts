@@ -35,6 +35,8 @@ export type FormatErrorCode =
   /** The file (or URL) could not be opened at all. */
   | 'file-not-found'
   | 'missing-tensor'
+  /** A tensor's shape disagrees with what the model config implies. */
+  | 'shape-mismatch'
   /** A writer was given tensors or metadata it cannot encode. */
   | 'invalid-input';
 

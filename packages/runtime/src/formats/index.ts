@@ -5,6 +5,7 @@ export { NodeFileSource, openFileSource } from './sources/node-file-source.js';
 export { HttpRangeSource } from './sources/http-range-source.js';
 export { concatBytes, writeChunks } from './chunks.js';
 export type { HostTensor, WeightInfo, WeightReader } from './host-tensor.js';
+export { expectTensor } from './expect-tensor.js';
 
 export {
   LOADABLE_SAFETENSORS_DTYPES,
@@ -24,3 +25,10 @@ export { GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, MAX_GGUF_KEYS, MAX_GGUF_TENSORS, ty
 export { GgufFile, MAX_GGUF_HEADER_BYTES, type GgufReadOptions, type KQuantTarget } from './gguf/gguf-file.js';
 export { encodeGguf, type GgufWriteOptions, type GgufWriteTensor } from './gguf/gguf-writer.js';
 export { QK_K, dequantizeQ4_K, dequantizeQ6_K } from './gguf/k-quants.js';
+
+export { TINY_LLAMA, TINY_QWEN2, headDim, hfConfigJson, validateTestModelConfig, type TestModelConfig } from './test-model/test-model-config.js';
+export { ggufTensorName, testModelGguf, testModelHfFiles, testModelInMemory, testModelWeights, type TestGgufType, type WeightTensor } from './test-model/test-model.js';
+export { writeTestModel, type WriteTestModelOptions } from './test-model/write-test-model.js';
+export { permuteForInterleavedRope } from './test-model/rope-permute.js';
+export { SeededRandom } from './test-model/seeded-random.js';
+export { MIN_TEST_VOCAB_SIZE, byteSymbols, testVocabulary, tokenizerConfigJson, tokenizerGgufMetadata, tokenizerJson, type TestVocabulary } from './test-model/test-tokenizer.js';

@@ -16,19 +16,21 @@ export class ByteWriter {
     return at;
   }
 
-  u8(value: number): void { this.view.setUint8(this.reserve(1), value); }
-  i8(value: number): void { this.view.setInt8(this.reserve(1), value); }
-  u16(value: number): void { this.view.setUint16(this.reserve(2), value, true); }
-  i16(value: number): void { this.view.setInt16(this.reserve(2), value, true); }
-  u32(value: number): void { this.view.setUint32(this.reserve(4), value, true); }
-  i32(value: number): void { this.view.setInt32(this.reserve(4), value, true); }
-  f32(value: number): void { this.view.setFloat32(this.reserve(4), value, true); }
-  f64(value: number): void { this.view.setFloat64(this.reserve(8), value, true); }
-  u64(value: bigint | number): void { this.view.setBigUint64(this.reserve(8), BigInt(value), true); }
-  i64(value: bigint | number): void { this.view.setBigInt64(this.reserve(8), BigInt(value), true); }
+  // Each setter reserves first (in its own statement) because reserving may replace `view`.
+  u8(value: number): void { const at = this.reserve(1); this.view.setUint8(at, value); }
+  i8(value: number): void { const at = this.reserve(1); this.view.setInt8(at, value); }
+  u16(value: number): void { const at = this.reserve(2); this.view.setUint16(at, value, true); }
+  i16(value: number): void { const at = this.reserve(2); this.view.setInt16(at, value, true); }
+  u32(value: number): void { const at = this.reserve(4); this.view.setUint32(at, value, true); }
+  i32(value: number): void { const at = this.reserve(4); this.view.setInt32(at, value, true); }
+  f32(value: number): void { const at = this.reserve(4); this.view.setFloat32(at, value, true); }
+  f64(value: number): void { const at = this.reserve(8); this.view.setFloat64(at, value, true); }
+  u64(value: bigint | number): void { const at = this.reserve(8); this.view.setBigUint64(at, BigInt(value), true); }
+  i64(value: bigint | number): void { const at = this.reserve(8); this.view.setBigInt64(at, BigInt(value), true); }
 
   raw(bytes: Uint8Array): void {
-    this.bytes.set(bytes, this.reserve(bytes.byteLength));
+    const at = this.reserve(bytes.byteLength); // before reading this.bytes: reserving may replace it
+    this.bytes.set(bytes, at);
   }
 
   /** A GGUF string: u64 byte length, then the UTF-8 bytes. */

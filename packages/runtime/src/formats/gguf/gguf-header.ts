@@ -95,12 +95,12 @@ function readPreamble(cursor: HeaderCursor): number {
 
 function readCount(cursor: HeaderCursor, field: string, limit: number, minBytesEach: number): number {
   const count = cursor.safeU64(field);
-  if (count > limit || count * minBytesEach > cursor.remaining) {
-    throw formatError('limit-exceeded', cursor.file, `${field} is ${count}, more than the file can hold`, 'the header is corrupt or the file truncated; re-download it', {
-      subject: field,
-      expected: `at most ${Math.min(limit, Math.floor(cursor.remaining / minBytesEach))}`,
-      got: count,
-    });
+  if (count > limit) {
+    throw formatError('limit-exceeded', cursor.file, `${field} is ${count}, beyond any real model`, 'the header is corrupt; re-download the file', { subject: field, expected: `at most ${limit}`, got: count });
+  }
+  // Each entry takes at least `minBytesEach` bytes: a count the rest of the file cannot hold fails here, before any allocation.
+  if (count * minBytesEach > cursor.remaining) {
+    throw new TruncatedFileError(cursor.file, `${field} = ${count} needs at least ${count * minBytesEach} more bytes`, cursor.position + count * minBytesEach, cursor.fileSize, field);
   }
   return count;
 }

@@ -70,7 +70,7 @@ describe('safetensors round trip', () => {
 
   it('streams a tensor in chunks and reads through a Blob', async () => {
     const bytes = concatBytes(encodeSafetensors([{ name: 'w', dtype: 'F32', shape: [24], data: values }]));
-    const file = await SafetensorsFile.open(new BlobByteSource(new Blob([bytes]), 'blob.safetensors'));
+    const file = await SafetensorsFile.open(new BlobByteSource(new Blob([bytes as Uint8Array<ArrayBuffer>]), 'blob.safetensors'));
     const pieces: Uint8Array[] = [];
     for await (const piece of file.chunks('w', 40)) pieces.push(piece);
     expect(pieces.map((piece) => piece.byteLength)).toEqual([40, 40, 16]);

@@ -1,0 +1,139 @@
+import { dequantizeQ8_0, f32ToF16Bits, f16BitsToF32 } from '@cria/kernels';
+import { describe, expect, it } from 'vitest';
+import { concatBytes } from '../chunks.js';
+import { MemoryByteSource } from '../sources/byte-source.js';
+import { ByteWriter } from './byte-writer.js';
+import { GgufFile } from './gguf-file.js';
+import { GGUF_MAGIC } from './gguf-header.js';
+import { dequantizeQ4_K, dequantizeQ6_K, q4KScaleMin, Q4_K_BLOCK_BYTES, Q6_K_BLOCK_BYTES, QK_K } from './k-quants.js';
+
+/** A seeded stream of small integers, so the blocks below are reproducible. */
+function integers(seed: number): (below: number) => number {
+  let state = seed >>> 0;
+  return (below) => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state % below;
+  };
+}
+
+/** Packs one Q4_K super-block the way ggml's `quantize_row_q4_K_ref` lays it out. */
+function packQ4K(d: number, dmin: number, scales: number[], mins: number[], quants: number[]): Uint8Array {
+  const block = new Uint8Array(Q4_K_BLOCK_BYTES);
+  const view = new DataView(block.buffer);
+  view.setUint16(0, f32ToF16Bits(d), true);
+  view.setUint16(2, f32ToF16Bits(dmin), true);
+  const packed = block.subarray(4, 16);
+  for (let j = 0; j < 8; j++) {
+    if (j < 4) {
+      packed[j] = scales[j]!;
+      packed[j + 4] = mins[j]!;
+    } else {
+      packed[j + 4] = (scales[j]! & 0xf) | ((mins[j]! & 0xf) << 4);
+      packed[j - 4]! |= (scales[j]! >> 4) << 6;
+      packed[j]! |= (mins[j]! >> 4) << 6;
+    }
+  }
+  for (let j = 0; j < QK_K; j += 64) {
+    for (let l = 0; l < 32; l++) block[16 + j / 2 + l] = quants[j + l]! | (quants[j + l + 32]! << 4);
+  }
+  return block;
+}
+
+/** Packs one Q6_K super-block as `quantize_row_q6_K_ref` does; `quants` are 0..63 (value − 32 is the signed quant). */
+function packQ6K(d: number, scales: number[], quants: number[]): Uint8Array {
+  const block = new Uint8Array(Q6_K_BLOCK_BYTES);
+  for (let j = 0; j < QK_K; j += 128) {
+    const ql = j / 2;
+    const qh = 128 + j / 4;
+    for (let l = 0; l < 32; l++) {
+      const [q1, q2, q3, q4] = [quants[j + l]!, quants[j + l + 32]!, quants[j + l + 64]!, quants[j + l + 96]!];
+      block[ql + l] = (q1 & 0xf) | ((q3 & 0xf) << 4);
+      block[ql + l + 32] = (q2 & 0xf) | ((q4 & 0xf) << 4);
+      block[qh + l] = (q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) | ((q4 >> 4) << 6);
+    }
+  }
+  scales.forEach((scale, i) => new DataView(block.buffer).setInt8(192 + i, scale));
+  new DataView(block.buffer).setUint16(208, f32ToF16Bits(d), true);
+  return block;
+}
+
+describe('k-quant dequantizers', () => {
+  it('Q4_K unpacks 6-bit scales and mins and both nibbles of each sub-block pair', () => {
+    const next = integers(1);
+    const blocks: Uint8Array[] = [];
+    const expected: number[] = [];
+    for (let b = 0; b < 3; b++) {
+      const d = f16BitsToF32(f32ToF16Bits(0.01 * (b + 1)));
+      const dmin = f16BitsToF32(f32ToF16Bits(0.003 * (b + 2)));
+      const scales = Array.from({ length: 8 }, () => next(64));
+      const mins = Array.from({ length: 8 }, () => next(64));
+      scales[7] = 63; // exercise the high bits of the packing
+      mins[4] = 63;
+      const quants = Array.from({ length: QK_K }, () => next(16));
+      const block = packQ4K(d, dmin, scales, mins, quants);
+      for (let j = 0; j < 8; j++) expect(q4KScaleMin(block.subarray(4, 16), j)).toEqual([scales[j], mins[j]]);
+      blocks.push(block);
+      for (let i = 0; i < QK_K; i++) {
+        const sub = i >> 5;
+        expected.push(Math.fround(Math.fround(Math.fround(d * scales[sub]!) * quants[i]!) - Math.fround(dmin * mins[sub]!)));
+      }
+    }
+    expect([...dequantizeQ4_K(concatBytes(blocks), 3 * QK_K)]).toEqual(expected);
+  });
+
+  it('Q6_K joins low and high bits and applies one int8 scale per 16 values', () => {
+    const next = integers(2);
+    const d = f16BitsToF32(f32ToF16Bits(0.0123));
+    const scales = Array.from({ length: 16 }, () => next(256) - 128);
+    const quants = Array.from({ length: QK_K }, () => next(64));
+    quants[0] = 0;
+    quants[255] = 63;
+    const values = dequantizeQ6_K(packQ6K(d, scales, quants), QK_K);
+    expect([...values]).toEqual(quants.map((q, i) => Math.fround(Math.fround(d * scales[i >> 4]!) * (q - 32))));
+  });
+
+  it('rejects partial super-blocks', () => {
+    expect(() => dequantizeQ4_K(new Uint8Array(144), 128)).toThrow(/super-block size 256/);
+    expect(() => dequantizeQ6_K(new Uint8Array(100), 256)).toThrow(/need 210 bytes/);
+  });
+});
+
+describe('GGUF k-quant tensors load as kernel types', () => {
+  const next = integers(3);
+  const q4k = concatBytes(
+    Array.from({ length: 2 }, () =>
+      packQ4K(0.02, 0.01, Array.from({ length: 8 }, () => next(64)), Array.from({ length: 8 }, () => next(64)), Array.from({ length: QK_K }, () => next(16))),
+    ),
+  );
+  const q6k = packQ6K(0.01, Array.from({ length: 16 }, () => next(100) - 50), Array.from({ length: QK_K }, () => next(64)));
+
+  // The GGUF writer takes only kernel types, so the k-quant file is assembled by hand.
+  const writer = new ByteWriter();
+  writer.u32(GGUF_MAGIC);
+  writer.u32(3);
+  writer.u64(2);
+  writer.u64(0);
+  for (const [name, dims, type, offset] of [['q4k', [256, 2], 12, 0], ['q6k', [256], 14, 288]] as const) {
+    writer.string(name);
+    writer.u32(dims.length);
+    for (const dim of dims) writer.u64(dim);
+    writer.u32(type);
+    writer.u64(offset);
+  }
+  writer.pad(32);
+  const file = concatBytes([writer.finish(), q4k, new Uint8Array(288 - q4k.byteLength), q6k]);
+
+  it('converts to Q8_0 by default, or to f32 / Q4_0 on request', async () => {
+    const gguf = await GgufFile.open(new MemoryByteSource(file, 'k.gguf'));
+    expect(gguf.info('q4k')).toMatchObject({ type: 'Q4_K', shape: [2, 256], byteLength: 288 });
+    const exact = await gguf.read('q4k', { kQuantTarget: 'f32' });
+    expect(exact.data).toEqual(dequantizeQ4_K(q4k, 512));
+    const q8 = await gguf.read('q4k');
+    expect(q8.dtype).toBe('q8_0');
+    const restored = dequantizeQ8_0(q8.data as Uint8Array, 512);
+    const amax = Math.max(...(exact.data as Float32Array).map(Math.abs));
+    for (let i = 0; i < 512; i++) expect(Math.abs(restored[i]! - (exact.data as Float32Array)[i]!)).toBeLessThanOrEqual(amax / 254 + 1e-6);
+    expect((await gguf.read('q6k', { kQuantTarget: 'q4_0' })).dtype).toBe('q4_0');
+    expect(await gguf.readF32('q6k')).toEqual(dequantizeQ6_K(q6k, 256));
+  });
+});
