@@ -82,6 +82,12 @@ export interface RopeParams {
    * 'half' rotates pairs (i, i + D/2) — Hugging Face Llama / Qwen `rotate_half`, GGML "neox".
    */
   style: RopeStyle;
+  /**
+   * D/2 inverse frequencies overriding theta^(−2i/D): for rope scaling schemes (Llama 3's
+   * `rope_scaling`, linear, NTK) computed once on the host. Pass the same array object every
+   * call — backends cache their copy of it by identity.
+   */
+  inverseFrequencies?: Float32Array;
 }
 
 export interface UnaryParams {
@@ -124,6 +130,19 @@ export interface ArgmaxParams {
   x: Tensor;
 }
 
+export interface CopyParams {
+  /** f32 or i32; receives x's elements at [outOffset, outOffset + count) */
+  out: Tensor;
+  /** same dtype as out */
+  x: Tensor;
+  /** elements; default 0 */
+  outOffset?: number;
+  /** elements; default 0 */
+  xOffset?: number;
+  /** elements; default x.size − xOffset */
+  count?: number;
+}
+
 export interface Ops {
   matmul(params: MatmulParams): void;
   attention(params: AttentionParams): void;
@@ -142,6 +161,8 @@ export interface Ops {
   scale(params: ScaleParams): void;
   embedding(params: EmbeddingParams): void;
   argmax(params: ArgmaxParams): void;
+  /** Copies a contiguous run of elements: appends to a KV cache, takes the last row of a batch. */
+  copy(params: CopyParams): void;
 }
 
 export type OpName = keyof Ops;
@@ -161,4 +182,5 @@ export const OP_NAMES: readonly OpName[] = [
   'scale',
   'embedding',
   'argmax',
+  'copy',
 ];

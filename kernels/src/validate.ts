@@ -4,6 +4,7 @@ import type {
   ArgmaxParams,
   AttentionParams,
   BinaryParams,
+  CopyParams,
   EmbeddingParams,
   LayerNormParams,
   MatmulParams,
@@ -136,7 +137,7 @@ export interface RopeDims {
   D: number;
 }
 
-export function checkRope({ out, x, positions }: RopeParams): RopeDims {
+export function checkRope({ out, x, positions, inverseFrequencies }: RopeParams): RopeDims {
   const op = 'rope';
   expectDType(op, 'x', x, ['f32']);
   expectDType(op, 'out', out, ['f32']);
@@ -147,6 +148,9 @@ export function checkRope({ out, x, positions }: RopeParams): RopeDims {
   if (D % 2 !== 0) throw new ShapeMismatchError(op, 'x', 'an even head dimension', describe(x));
   expectShape(op, 'out', out, x.shape);
   expectShape(op, 'positions', positions, [B, T]);
+  if (inverseFrequencies && inverseFrequencies.length !== D / 2) {
+    throw new ShapeMismatchError(op, 'inverseFrequencies', `${D / 2} values (head dim / 2)`, `${inverseFrequencies.length}`);
+  }
   return { B, T, nHeads, D };
 }
 
@@ -211,4 +215,26 @@ export function checkArgmax({ out, x }: ArgmaxParams): RowDims {
   const dims = rowsOf(x);
   expectShape(op, 'out', out, [dims.rows]);
   return dims;
+}
+
+export interface CopyDims {
+  outOffset: number;
+  xOffset: number;
+  count: number;
+}
+
+export function checkCopy({ out, x, outOffset = 0, xOffset = 0, count }: CopyParams): CopyDims {
+  const op = 'copy';
+  expectDType(op, 'x', x, ['f32', 'i32']);
+  expectDType(op, 'out', out, [x.dtype]);
+  expectDistinct(op, out, [x]);
+  const length = count ?? x.size - xOffset;
+  const valid = (value: number) => Number.isInteger(value) && value >= 0;
+  if (!valid(xOffset) || !valid(length) || xOffset + length > x.size) {
+    throw new ShapeMismatchError(op, 'xOffset/count', `a range inside x's ${x.size} elements`, `[${xOffset}, ${xOffset + length})`);
+  }
+  if (!valid(outOffset) || outOffset + length > out.size) {
+    throw new ShapeMismatchError(op, 'outOffset', `a range inside out's ${out.size} elements`, `[${outOffset}, ${outOffset + length})`);
+  }
+  return { outOffset, xOffset, count: length };
 }

@@ -115,6 +115,7 @@ export function rope(
   D: number,
   theta: number,
   style: RopeStyle,
+  inverseFrequencies?: Float32Array,
 ): void {
   const halfD = D / 2;
   for (let b = 0; b < B; b++) {
@@ -123,7 +124,7 @@ export function rope(
       for (let h = 0; h < nHeads; h++) {
         const base = ((b * T + t) * nHeads + h) * D;
         for (let i = 0; i < halfD; i++) {
-          const angle = position * Math.pow(theta, (-2 * i) / D);
+          const angle = position * (inverseFrequencies ? inverseFrequencies[i]! : Math.pow(theta, (-2 * i) / D));
           const cos = Math.cos(angle);
           const sin = Math.sin(angle);
           const first = style === 'interleaved' ? base + 2 * i : base + i;

@@ -4,6 +4,7 @@ import type {
   ArgmaxParams,
   AttentionParams,
   BinaryParams,
+  CopyParams,
   EmbeddingParams,
   LayerNormParams,
   MatmulParams,
@@ -93,7 +94,7 @@ export class ReferenceBackend implements Backend {
     this.live('rope', params.out, params.x, params.positions);
     const { B, T, nHeads, D } = check.checkRope(params);
     const positions = this.storage(params.positions) as Int32Array;
-    kernels.rope(this.f32(params.out), this.f32(params.x), positions, B, T, nHeads, D, params.theta, params.style);
+    kernels.rope(this.f32(params.out), this.f32(params.x), positions, B, T, nHeads, D, params.theta, params.style, params.inverseFrequencies);
   }
 
   softmax(params: UnaryParams): void {
@@ -144,6 +145,13 @@ export class ReferenceBackend implements Backend {
     this.live('argmax', params.out, params.x);
     const { rows, C } = check.checkArgmax(params);
     kernels.argmax(this.storage(params.out) as Int32Array, this.f32(params.x), rows, C);
+  }
+
+  copy(params: CopyParams): void {
+    this.live('copy', params.out, params.x);
+    const { outOffset, xOffset, count } = check.checkCopy(params);
+    const source = this.storage(params.x) as Float32Array | Int32Array;
+    (this.storage(params.out) as Float32Array | Int32Array).set(source.subarray(xOffset, xOffset + count), outOffset);
   }
 
   private map(op: string, params: UnaryParams, fn: (value: number) => number): void {

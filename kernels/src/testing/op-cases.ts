@@ -138,12 +138,15 @@ function rope(random: Random): OpCase {
   const shape = [random.int(1, 2), random.int(1, 20), random.int(1, 6), 2 * random.int(1, 64)];
   const positions = random.ints(shape[0]! * shape[1]!, 2048);
   const theta = random.pick([10000, 500000, 1000000]);
+  // A third of the cases pass explicit (scaled) frequencies, as Llama 3's rope_scaling does.
+  const inverseFrequencies =
+    random.next() < 0.33 ? Float32Array.from({ length: shape[3]! / 2 }, (_, i) => Math.pow(theta, (-2 * i) / shape[3]!) / random.pick([1, 8])) : undefined;
   return {
     op: 'rope',
-    label: `x[${shape}] ${style} θ=${theta}`,
+    label: `x[${shape}] ${style} θ=${theta}${inverseFrequencies ? ' scaled' : ''}`,
     inputs: { x: f32(shape, random.normals(size(shape))), positions: { dtype: 'i32', shape: shape.slice(0, 2), data: positions } },
     output: { dtype: 'f32', shape },
-    run: (backend, { x, positions }, out) => backend.rope({ out, x: x!, positions: positions!, theta, style }),
+    run: (backend, { x, positions }, out) => backend.rope({ out, x: x!, positions: positions!, theta, style, inverseFrequencies }),
     // f32 angles at positions ~2000 lose ~1e-4 absolute: what every f32 implementation (and PyTorch) sees.
     tolerance: 1e-5,
   };
@@ -238,6 +241,24 @@ function argmax(random: Random): OpCase {
   };
 }
 
+function copy(random: Random): OpCase {
+  const dtype = random.pick<DType>(['f32', 'i32']);
+  const xSize = random.int(1, 3000);
+  const xOffset = random.int(0, xSize - 1);
+  const count = random.int(0, xSize - xOffset);
+  const outSize = count + random.int(0, 500);
+  const outOffset = random.int(0, outSize - count);
+  const data = dtype === 'f32' ? random.normals(xSize) : random.ints(xSize, 1 << 30);
+  return {
+    op: 'copy',
+    label: `${dtype} x[${xSize}] [${xOffset}, +${count}) → out[${outSize}] @${outOffset}`,
+    inputs: { x: { dtype, shape: [xSize], data } },
+    output: { dtype, shape: [outSize] },
+    run: (backend, { x }, out) => backend.copy({ out, x: x!, outOffset, xOffset, count }),
+    tolerance: 0,
+  };
+}
+
 export const OP_CASES: Record<OpName, OpCaseGenerator> = {
   matmul,
   attention,
@@ -253,4 +274,5 @@ export const OP_CASES: Record<OpName, OpCaseGenerator> = {
   scale,
   embedding,
   argmax,
+  copy,
 };

@@ -5,6 +5,7 @@ import type {
   ArgmaxParams,
   AttentionParams,
   BinaryParams,
+  CopyParams,
   EmbeddingParams,
   LayerNormParams,
   MatmulParams,
@@ -15,6 +16,7 @@ import type {
   UnaryParams,
 } from '../ops.js';
 import { Tensor, assertLive } from '../tensor.js';
+import * as check from '../validate.js';
 import { BufferPool, BufferUsage, type BufferPoolStats } from './buffer-pool.js';
 import { CommandRecorder, type SubmitStats } from './command-recorder.js';
 import { acquireDevice, describeAdapter, describeDevice, type AcquiredDevice, type WebGPUDeviceOptions } from './gpu-device.js';
@@ -58,6 +60,8 @@ export class WebGPUBackend implements Backend, OpContext {
   #disposed = false;
   #errors: string[] = [];
   readonly #frequencies = new Map<string, GPUBuffer>();
+  /** Caller-computed frequencies (rope scaling), keyed by the array's identity. */
+  readonly #customFrequencies = new Map<Float32Array, GPUBuffer>();
 
   constructor(
     acquired: AcquiredDevice,
@@ -166,8 +170,9 @@ export class WebGPUBackend implements Backend, OpContext {
     this.#disposed = true;
     this.recorder.destroy();
     this.pool.destroy();
-    for (const buffer of this.#frequencies.values()) buffer.destroy();
+    for (const buffer of [...this.#frequencies.values(), ...this.#customFrequencies.values()]) buffer.destroy();
     this.#frequencies.clear();
+    this.#customFrequencies.clear();
     if (this.ownsDevice) this.device.destroy();
   }
 
@@ -241,6 +246,16 @@ export class WebGPUBackend implements Backend, OpContext {
     argmax(this, params);
   }
 
+  copy(params: CopyParams): void {
+    this.#live('copy', params.out, params.x);
+    const { outOffset, xOffset, count } = check.checkCopy(params);
+    if (count === 0) return;
+    const source = this.binding(params.x, 'copy', 'x');
+    const target = this.binding(params.out, 'copy', 'out');
+    // Elements are 4 bytes, so offsets and size meet copyBufferToBuffer's 4-byte alignment.
+    this.recorder.copy(source.buffer, xOffset * 4, target.buffer, outOffset * 4, count * 4);
+  }
+
   // OpContext
 
   storage(tensor: Tensor): GpuStorage {
@@ -265,16 +280,17 @@ export class WebGPUBackend implements Backend, OpContext {
     return { buffer, size };
   }
 
-  ropeFrequencies(theta: number, headDim: number): GPUBufferBinding {
-    const key = `${theta}/${headDim}`;
-    let buffer = this.#frequencies.get(key);
+  ropeFrequencies(theta: number, headDim: number, inverseFrequencies?: Float32Array): GPUBufferBinding {
+    const key = inverseFrequencies ?? `${theta}/${headDim}`;
+    const cache = inverseFrequencies ? this.#customFrequencies : this.#frequencies;
+    let buffer = (cache as Map<unknown, GPUBuffer>).get(key);
     if (!buffer) {
-      const frequencies = new Float32Array(headDim / 2);
-      for (let i = 0; i < frequencies.length; i++) frequencies[i] = Math.pow(theta, (-2 * i) / headDim);
+      const frequencies = inverseFrequencies ?? new Float32Array(headDim / 2);
+      if (!inverseFrequencies) for (let i = 0; i < frequencies.length; i++) frequencies[i] = Math.pow(theta, (-2 * i) / headDim);
       // A new buffer no recorded command uses yet, so writeBuffer cannot overtake anything.
       buffer = this.device.createBuffer({ size: Math.max(16, frequencies.byteLength), usage: BufferUsage.STORAGE | BufferUsage.COPY_DST });
       this.device.queue.writeBuffer(buffer, 0, frequencies);
-      this.#frequencies.set(key, buffer);
+      (cache as Map<unknown, GPUBuffer>).set(key, buffer);
     }
     return { buffer, size: Math.max(4, (headDim / 2) * 4) };
   }

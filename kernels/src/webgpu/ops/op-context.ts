@@ -16,7 +16,7 @@ export interface OpContext {
   /** A temporary storage buffer, released after the next submit. */
   scratch(byteLength: number): GPUBufferBinding;
   /** f32 θ^(−2i/D) for i < D/2, computed in f64 on the host, cached per (θ, D). */
-  ropeFrequencies(theta: number, headDim: number): GPUBufferBinding;
+  ropeFrequencies(theta: number, headDim: number, inverseFrequencies?: Float32Array): GPUBufferBinding;
 }
 
 export const WORKGROUP_SIZE = 256;

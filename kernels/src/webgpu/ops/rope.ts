@@ -11,7 +11,7 @@ export function rope(context: OpContext, params: RopeParams): void {
     [
       context.binding(params.x, 'rope', 'x'),
       context.binding(params.positions, 'rope', 'positions'),
-      context.ropeFrequencies(params.theta, D),
+      context.ropeFrequencies(params.theta, D, params.inverseFrequencies),
       context.binding(params.out, 'rope', 'out'),
     ],
     [u32(pairs), u32(D / 2), u32(nHeads)],
