@@ -203,7 +203,7 @@ async function runCase(
     settings.caps.policy,
   );
   const otherCores = load.stop();
-  const waitNote = waited > 0 ? ` (after waiting ${Math.round(waited / 1000)} s for a quieter machine)` : '';
+  const waitNote = waited >= 100 ? ` (after waiting ${(waited / 1000).toFixed(1)} s for a quieter machine)` : '';
   log(`${kernelCase.benchmark} ${describeShape(kernelCase)}: other processes used ${otherCores} cores while timing${waitNote}`);
 
   const measured = new Map<Subject, ResultRow>();

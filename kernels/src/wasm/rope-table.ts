@@ -2,7 +2,7 @@ import type { RopeStyle } from '../ops.js';
 
 /**
  * The cos/sin table `rope` reads, one row per token, computed in f64 exactly as the reference does
- * (angle = position · θ^(−2i/D)), so positions in the thousands lose nothing before the final f32
+ * (angle = position · θ^(−2i/D), or position · inverseFrequencies[i] with rope scaling), so positions in the thousands lose nothing before the final f32
  * rounding. Layouts (see kernels/assembly/ops/rope.ts):
  *   half:        [cos_0 .. cos_{D/2−1}, sin_0 .. sin_{D/2−1}]                    D floats per token
  *   interleaved: [cos_0, cos_0, cos_1, cos_1, ...] [−sin_0, sin_0, −sin_1, ...]  2·D floats per token
@@ -11,15 +11,23 @@ export function ropeTableFloats(D: number, style: RopeStyle): number {
   return style === 'interleaved' ? 2 * D : D;
 }
 
-export function fillRopeTable(table: Float32Array, positions: Int32Array, D: number, theta: number, style: RopeStyle): void {
+/** `frequencies`: theta, for theta^(−2i/D), or the caller's D/2 inverse frequencies (rope scaling). */
+export function fillRopeTable(
+  table: Float32Array,
+  positions: Int32Array,
+  D: number,
+  style: RopeStyle,
+  frequencies: number | Float32Array,
+): void {
   const half = D / 2;
   const rowFloats = ropeTableFloats(D, style);
-  const frequencies = Array.from({ length: half }, (_, i) => Math.pow(theta, (-2 * i) / D));
+  const inverse =
+    typeof frequencies === 'number' ? Array.from({ length: half }, (_, i) => Math.pow(frequencies, (-2 * i) / D)) : frequencies;
   for (let token = 0; token < positions.length; token++) {
     const position = positions[token]!;
     const row = token * rowFloats;
     for (let i = 0; i < half; i++) {
-      const angle = position * frequencies[i]!;
+      const angle = position * inverse[i]!;
       const cos = Math.cos(angle);
       const sin = Math.sin(angle);
       if (style === 'interleaved') {

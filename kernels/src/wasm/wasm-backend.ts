@@ -5,6 +5,7 @@ import type {
   ArgmaxParams,
   AttentionParams,
   BinaryParams,
+  CopyParams,
   EmbeddingParams,
   LayerNormParams,
   MatmulParams,
@@ -153,7 +154,7 @@ export class WasmBackend implements Backend {
   }
 
   rope(params: RopeParams): void {
-    const { out, x, positions, theta, style } = params;
+    const { out, x, positions, theta, style, inverseFrequencies } = params;
     this.#assertLive('rope', out, x, positions);
     const { B, T, nHeads, D } = check.checkRope(params);
     const tokens = B * T;
@@ -161,7 +162,7 @@ export class WasmBackend implements Backend {
     const rowFloats = ropeTableFloats(D, style);
     const table = this.#scratchFor(tokens * rowFloats * 4);
     const ids = this.#memory.int32(this.#at(positions), tokens);
-    fillRopeTable(this.#memory.float32(table, tokens * rowFloats), ids, D, theta, style);
+    fillRopeTable(this.#memory.float32(table, tokens * rowFloats), ids, D, style, inverseFrequencies ?? theta);
     const interleaved = style === 'interleaved' ? 1 : 0;
     this.#run(this.#threadsFor(out.size), 'rope', this.#at(out), this.#at(x), table, tokens, nHeads, D, interleaved);
   }
@@ -216,6 +217,14 @@ export class WasmBackend implements Backend {
     this.#assertLive('argmax', params.out, params.x);
     const { rows, C } = check.checkArgmax(params);
     this.#run(this.#threadsFor(rows * C), 'argmax', this.#at(params.out), this.#at(params.x), rows, C);
+  }
+
+  /** A plain memmove of 4-byte elements: no kernel needed. */
+  copy(params: CopyParams): void {
+    this.#assertLive('copy', params.out, params.x);
+    const { outOffset, xOffset, count } = check.checkCopy(params);
+    const source = this.#at(params.x) + xOffset * 4;
+    this.#memory.bytes.copyWithin(this.#at(params.out) + outOffset * 4, source, source + count * 4);
   }
 
   #binary(op: 'add' | 'mul', operation: number, params: BinaryParams): void {

@@ -35,8 +35,9 @@ function start(message, reply) {
   const functions = kernels.map((name) => instance.exports[name]);
   const state = new Int32Array(control, 0, ${ARGUMENTS_OFFSET / 4});
   const args = new Float64Array(control, ${ARGUMENTS_OFFSET}, ${MAXIMUM_ARGUMENTS});
-  reply('ready');
+  // Read the generation before saying ready: the first job may be published the moment 'ready' arrives.
   let seen = Atomics.load(state, ${CONTROL.GENERATION});
+  reply('ready');
   for (;;) {
     let spins = 0;
     while (Atomics.load(state, ${CONTROL.GENERATION}) === seen) {

@@ -1,4 +1,4 @@
-// Builds @cria/runtime: the ESM bundle (dist/index.js, @cria/kernels left as a dependency) and the
+// Builds @cria/runtime: the ESM bundle (dist/index.js, @cria/kernels and @cria/tokenizer left as dependencies) and the
 // type declarations.
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -16,7 +16,7 @@ await build({
   target: 'es2022',
   sourcemap: true,
   // Node-only modules (file sources, the test-model writer) are imported lazily, so the bundle loads in browsers.
-  external: ['node:*', '@cria/kernels'],
+  external: ['node:*', '@cria/kernels', '@cria/tokenizer'],
   logLevel: 'warning',
 });
 

@@ -75,27 +75,39 @@ function mergeByScan(symbols: Int32Array, pairs: PairTable): void {
 // the pair at its position still has that rank (ranks are unique per pair, so this identifies it).
 const POSITION_BITS = 2 ** 26;
 
+// Reused across words: a long word allocates nothing.
+let heap = new Float64Array(256);
+let heapSize = 0;
+let alive = new Uint8Array(256);
+
 function mergeByHeap(symbols: Int32Array, length: number, pairs: PairTable): void {
   if (length >= POSITION_BITS) throw new RangeError(`BPE word of ${length} symbols is longer than ${POSITION_BITS}`);
-  const heap: number[] = [];
-  for (let i = 0; i < length; i++) if (pairRank[i] !== NO_MERGE) push(heap, pairRank[i]! * POSITION_BITS + i);
-  const alive = new Uint8Array(length).fill(1);
-  while (heap.length > 0) {
-    const key = pop(heap);
+  if (heap.length < length * 3) heap = new Float64Array(length * 3);
+  if (alive.length < length) alive = new Uint8Array(length * 2);
+  alive.fill(1, 0, length);
+  heapSize = 0;
+  for (let i = 0; i < length; i++) if (pairRank[i] !== NO_MERGE) push(pairRank[i]! * POSITION_BITS + i);
+  while (heapSize > 0) {
+    const key = pop();
     const at = key % POSITION_BITS;
     const rank = (key - at) / POSITION_BITS;
     if (alive[at] === 0 || pairRank[at] !== rank) continue;
     alive[next[at]!] = 0;
     mergeAt(symbols, at, pairs);
-    if (pairRank[at] !== NO_MERGE) push(heap, pairRank[at]! * POSITION_BITS + at);
+    if (pairRank[at] !== NO_MERGE) push(pairRank[at]! * POSITION_BITS + at);
     const before = previous[at]!;
-    if (before !== -1 && pairRank[before] !== NO_MERGE) push(heap, pairRank[before]! * POSITION_BITS + before);
+    if (before !== -1 && pairRank[before] !== NO_MERGE) push(pairRank[before]! * POSITION_BITS + before);
   }
 }
 
-function push(heap: number[], value: number): void {
-  let index = heap.length;
-  heap.push(value);
+function push(value: number): void {
+  // Each merge pushes at most two entries and removes one symbol: 3 per symbol bounds the heap.
+  if (heapSize === heap.length) {
+    const grown = new Float64Array(heap.length * 2);
+    grown.set(heap);
+    heap = grown;
+  }
+  let index = heapSize++;
   while (index > 0) {
     const parent = (index - 1) >> 1;
     if (heap[parent]! <= value) break;
@@ -105,16 +117,15 @@ function push(heap: number[], value: number): void {
   heap[index] = value;
 }
 
-function pop(heap: number[]): number {
+function pop(): number {
   const top = heap[0]!;
-  const last = heap.pop()!;
-  if (heap.length === 0) return top;
+  const last = heap[--heapSize]!;
+  if (heapSize === 0) return top;
   let index = 0;
-  const length = heap.length;
   for (;;) {
     let child = 2 * index + 1;
-    if (child >= length) break;
-    if (child + 1 < length && heap[child + 1]! < heap[child]!) child++;
+    if (child >= heapSize) break;
+    if (child + 1 < heapSize && heap[child + 1]! < heap[child]!) child++;
     if (heap[child]! >= last) break;
     heap[index] = heap[child]!;
     index = child;

@@ -1,5 +1,6 @@
 import { TokenizerFormatError, UnsupportedComponentError } from '../errors.js';
-import { BYTE_TO_CHAR, CHAR_TO_BYTE, UTF8 } from '../text/byte-level.js';
+import { BYTE_TO_CHAR, CHAR_TO_BYTE, encodeUtf8, UTF8 } from '../text/byte-level.js';
+import { ByteVocabulary } from './byte-vocabulary.js';
 import { mergeSymbols } from './bpe-merge.js';
 import { PairTable } from './pair-table.js';
 import { byteLevelSpans, characterSpans, type SpanSource } from './token-spans.js';
@@ -31,7 +32,17 @@ export class BpeModel {
   private readonly unkId: number;
   private readonly byteLevelIds = new Int32Array(256).fill(-1);
   private readonly fallbackIds = new Int32Array(256).fill(-1);
-  private readonly cache = new Map<string, number[]>();
+  /**
+   * Words already merged → where their ids sit in `cachePool`, packed as offset * 64 + count: no
+   * object per entry. Bounded; dropped whole when full (cheaper than LRU bookkeeping).
+   */
+  private readonly cache = new Map<string, number>();
+  private cachePool = new Int32Array(1 << 16);
+  private cachePoolUsed = 0;
+  /** Built on the first byte-level encode (SentencePiece-style models never need it). */
+  private byteVocabulary: ByteVocabulary | null = null;
+  /** Per token: 0 not yet known, 1 BPE on its bytes ends as the token itself, 2 it does not. */
+  private reaches = new Uint8Array(0);
   private symbols = new Int32Array(1024);
   private bytes = new Uint8Array(4096);
 
@@ -59,21 +70,50 @@ export class BpeModel {
     }
   }
 
-  /** Encodes one pre-token spelled in GPT-2 byte-level characters' source text (raw text, not yet byte-mapped). */
+  /**
+   * Encodes one pre-token of a byte-level vocabulary, given as raw text: its UTF-8 bytes are the
+   * symbols. A pre-token that is one token (most of them) is found by its bytes, without merging;
+   * other pre-tokens go through BPE once and are then cached.
+   */
   encodeBytes(word: string, out: number[]): void {
-    const cached = this.cache.get(word);
-    if (cached !== undefined) {
-      for (let i = 0; i < cached.length; i++) out.push(cached[i]!);
+    if (this.bytes.length < word.length * 3) this.bytes = new Uint8Array(word.length * 3);
+    const bytes = this.bytes;
+    const length = encodeUtf8(word, bytes);
+    const whole = (this.byteVocabulary ??= this.buildByteVocabulary()).find(bytes, length);
+    // With ignore_merges (Llama 3) a whole-word token wins outright; otherwise only if BPE reaches it.
+    if (whole !== -1 && (this.options.ignoreMerges || this.mergesReach(whole, length))) {
+      out.push(whole);
       return;
     }
-    if (this.bytes.length < word.length * 3) this.bytes = new Uint8Array(word.length * 3);
-    const length = UTF8.encodeInto(word, this.bytes).written;
-    if (this.options.ignoreMerges) {
-      let spelled = '';
-      for (let i = 0; i < length; i++) spelled += BYTE_TO_CHAR[this.bytes[i]!];
-      const whole = this.vocab.get(spelled);
-      if (whole !== undefined) return this.remember(word, [whole], out);
+    const cached = this.cache.get(word);
+    if (cached !== undefined) {
+      const pool = this.cachePool;
+      for (let i = cached >>> 6, end = i + (cached & 63); i < end; i++) out.push(pool[i]!);
+      return;
     }
+    const count = this.byteSymbols(length);
+    this.finish(word, this.symbols, count, out);
+  }
+
+  private buildByteVocabulary(): ByteVocabulary {
+    let maxId = 0;
+    for (const id of this.vocab.values()) maxId = Math.max(maxId, id);
+    this.reaches = new Uint8Array(maxId + 1);
+    return new ByteVocabulary(this.vocab);
+  }
+
+  /** Whether BPE on the word in `this.bytes` (the bytes of token `id`) ends as that one token; remembered per token. */
+  private mergesReach(id: number, length: number): boolean {
+    const known = this.reaches[id]!;
+    if (known !== 0) return known === 1;
+    const count = mergeSymbols(this.symbols, this.byteSymbols(length), this.pairs);
+    const reached = count === 1 && this.symbols[0] === id;
+    this.reaches[id] = reached ? 1 : 2;
+    return reached;
+  }
+
+  /** Fills `this.symbols` with the byte tokens of `this.bytes[0..length)`; returns their count. */
+  private byteSymbols(length: number): number {
     const symbols = this.symbolBuffer(length);
     let count = 0;
     for (let i = 0; i < length; i++) {
@@ -81,19 +121,23 @@ export class BpeModel {
       if (id !== -1) symbols[count++] = id;
       else if (this.unkId !== -1) symbols[count++] = this.unkId;
     }
-    this.finish(word, symbols, count, out);
+    return count;
   }
 
   /** Encodes one pre-token as characters (SentencePiece-style BPE). */
   encodeChars(word: string, out: number[]): void {
     const cached = this.cache.get(word);
     if (cached !== undefined) {
-      for (let i = 0; i < cached.length; i++) out.push(cached[i]!);
+      const pool = this.cachePool;
+      for (let i = cached >>> 6, end = i + (cached & 63); i < end; i++) out.push(pool[i]!);
       return;
     }
     if (this.options.ignoreMerges) {
       const whole = this.vocab.get(word);
-      if (whole !== undefined) return this.remember(word, [whole], out);
+      if (whole !== undefined) {
+        out.push(whole);
+        return;
+      }
     }
     const symbols = this.symbolBuffer(word.length * 4);
     let count = 0;
@@ -126,18 +170,24 @@ export class BpeModel {
 
   private finish(word: string, symbols: Int32Array, count: number, out: number[]): void {
     const length = mergeSymbols(symbols, count, this.pairs);
-    if (word.length > 256) {
-      for (let i = 0; i < length; i++) out.push(symbols[i]!);
-      return;
-    }
-    this.remember(word, Array.from(symbols.subarray(0, length)), out);
+    for (let i = 0; i < length; i++) out.push(symbols[i]!);
+    if (length < 64 && word.length <= 256) this.remember(word, symbols, length);
   }
 
-  private remember(word: string, ids: number[], out: number[]): void {
-    // A bounded cache of frequent words; dropped whole when full (cheaper than LRU bookkeeping).
-    if (this.cache.size >= 100_000) this.cache.clear();
-    this.cache.set(word, ids);
-    for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
+  private remember(word: string, ids: Int32Array, count: number): void {
+    if (this.cache.size >= 100_000 || this.cachePoolUsed + count > 1 << 24) {
+      this.cache.clear();
+      this.cachePoolUsed = 0;
+    }
+    if (this.cachePoolUsed + count > this.cachePool.length) {
+      const grown = new Int32Array(this.cachePool.length * 2);
+      grown.set(this.cachePool.subarray(0, this.cachePoolUsed));
+      this.cachePool = grown;
+    }
+    const pool = this.cachePool;
+    for (let i = 0, at = this.cachePoolUsed; i < count; i++) pool[at + i] = ids[i]!;
+    this.cache.set(word, this.cachePoolUsed * 64 + count);
+    this.cachePoolUsed += count;
   }
 
   /**

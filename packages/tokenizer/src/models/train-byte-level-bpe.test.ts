@@ -2,11 +2,13 @@ import fc from 'fast-check';
 import * as transformers from '@huggingface/transformers';
 import { describe, expect, test } from 'vitest';
 import { loadTokenizer, trainByteLevelBpe, TrainingOptionsError } from '../index.js';
-import { generateCorpus } from '../testing/corpus.js';
+import { generateCorpus, RUST_UNICODE_DIVERGENT } from '../testing/corpus.js';
+import { loadRustTokenizer, trainWithRust } from '../testing/rust-oracle.js';
 
 /**
  * The byte-level BPE trainer: a vocabulary of exactly the asked size, saved as a tokenizer.json
- * that this package and transformers.js (the oracle) load and encode identically.
+ * that this package, transformers.js and Hugging Face's Rust tokenizers load and encode
+ * identically, with the very merges Hugging Face's own trainer learns from the same text.
  */
 const TRAINING = generateCorpus({ bytes: 400_000, seed: 11 });
 const HELD_OUT = generateCorpus({ bytes: 150_000, seed: 12 });
@@ -44,6 +46,16 @@ describe('trained on a generated corpus', () => {
     expect(mismatches.slice(0, 5)).toEqual([]);
   });
 
+  test("Hugging Face tokenizers (Rust) loads it and encodes held-out text to the same ids", async () => {
+    const rust = loadRustTokenizer(tokenizerJson);
+    const mismatches: string[] = [];
+    for (const chunk of HELD_OUT.map((text) => text.toWellFormed().replace(RUST_UNICODE_DIVERGENT, ' '))) {
+      const ours = tokenizer.encode(chunk, { allowedSpecial: 'all', addSpecialTokens: false });
+      if (JSON.stringify(ours) !== JSON.stringify(await rust.encode(chunk))) mismatches.push(JSON.stringify(chunk));
+    }
+    expect(mismatches.slice(0, 5)).toEqual([]);
+  });
+
   test('round-trips held-out text and arbitrary strings, and compresses', () => {
     let bytes = 0;
     let tokens = 0;
@@ -71,6 +83,28 @@ describe('trained on a generated corpus', () => {
   test('is deterministic: the same input gives the same file', () => {
     const again = trainByteLevelBpe(TRAINING, { vocabSize: 3000, specialTokens: SPECIALS, bosToken: '<|endoftext|>', eosToken: '<|im_end|>' });
     expect(JSON.stringify(again.tokenizerJson)).toBe(JSON.stringify(trained.tokenizerJson));
+  });
+});
+
+describe.each([
+  { pattern: 'llama3', nfc: false },
+  { pattern: 'qwen2', nfc: true },
+  { pattern: 'gpt2', nfc: false },
+] as const)("the same merges as Hugging Face's BpeTrainer (Rust), $pattern pattern", ({ pattern, nfc }) => {
+  test('on 250 kB, to the trainer default of 30 000 tokens', () => {
+    // Sequences as Rust's train(files) reads them: one per line. Unicode-version differences left out.
+    const lines = generateCorpus({ bytes: 250_000, seed: 21 }).join('').replace(RUST_UNICODE_DIVERGENT, ' ').toWellFormed().split(/(?<=\n)/);
+    const settings = trainByteLevelBpe(['x'], { vocabSize: 300, pattern, nfc }).tokenizerJson;
+    const reference = trainWithRust(lines, settings).model;
+    const referenceMerges = reference.merges.map((merge) => (Array.isArray(merge) ? merge.join(' ') : merge));
+    // Rust's alphabet is the characters seen, Cria's all 256 bytes (so any byte encodes): same order, more ids.
+    const seenAlphabet = Object.keys(reference.vocab).length - referenceMerges.length;
+    const ours = trainByteLevelBpe(lines, { vocabSize: 30_000 - seenAlphabet + 256, minFrequency: 0, pattern, nfc });
+    const merges = (ours.tokenizerJson['model'] as { merges: string[] }).merges;
+    expect(referenceMerges.length).toBeGreaterThan(20_000);
+    expect(merges.length).toBe(referenceMerges.length);
+    const firstDifference = merges.findIndex((merge, rank) => merge !== referenceMerges[rank]);
+    expect(firstDifference).toBe(-1);
   });
 });
 

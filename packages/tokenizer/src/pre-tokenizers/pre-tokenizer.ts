@@ -12,6 +12,8 @@ export interface PreTokenizer {
   split(text: string, first: boolean, emit: Emit): void;
   /** The pieces are to be spelled as GPT-2 byte-level characters (a ByteLevel stage ran last). */
   readonly byteLevel: boolean;
+  /** Emits its input unchanged (ByteLevel without regex or prefix space: it only marks the pieces byte-level). */
+  readonly passThrough?: boolean;
 }
 
 export const PRE_TOKENIZER_TYPES = ['Split', 'ByteLevel', 'Metaspace', 'Digits', 'Whitespace', 'WhitespaceSplit', 'Sequence'] as const;
@@ -35,6 +37,7 @@ export function createPreTokenizer(config: unknown, field = 'pre_tokenizer'): Pr
       const pattern = spec['use_regex'] === false ? null : compileRustRegex(GPT2_PATTERN, `${field} (GPT-2 pattern)`);
       return {
         byteLevel: true,
+        passThrough: !addPrefixSpace && pattern === null,
         split(text, _first, emit) {
           if (addPrefixSpace && !text.startsWith(' ')) {
             // The added space belongs to no input unit: pieces start one unit earlier.
@@ -104,10 +107,16 @@ function sequence(spec: Record<string, unknown>, field: string): PreTokenizer | 
   if (byteLevelIndex >= 0 && byteLevelIndex !== stages.length - 1) {
     throw new UnsupportedComponentError(`${field}.pretokenizers`, 'ByteLevel before another stage', ['ByteLevel as the last stage']);
   }
+  // A pass-through ByteLevel after a Split (Llama 3, Qwen) only says "byte-level": no call for it.
+  if (byteLevelIndex > 0 && stages[byteLevelIndex]!.passThrough) return { byteLevel: true, split: chain(stages.slice(0, byteLevelIndex)) };
   if (stages.length === 0) return null;
   if (stages.length === 1) return stages[0]!;
-  // Chain the stages once, at construction: each stage emits into the next one.
-  let chained: (text: string, first: boolean, emit: Emit) => void = (text, first, emit) => stages.at(-1)!.split(text, first, emit);
+  return { byteLevel: byteLevelIndex >= 0, split: chain(stages) };
+}
+
+/** Chains the stages once, at construction: each stage emits into the next one. */
+function chain(stages: readonly PreTokenizer[]): PreTokenizer['split'] {
+  let chained: PreTokenizer['split'] = (text, first, emit) => stages.at(-1)!.split(text, first, emit);
   for (let index = stages.length - 2; index >= 0; index--) {
     const stage = stages[index]!;
     const next = chained;
@@ -124,5 +133,5 @@ function sequence(spec: Record<string, unknown>, field: string): PreTokenizer | 
       });
     };
   }
-  return { byteLevel: byteLevelIndex >= 0, split: chained };
+  return stages.length === 1 ? stages[0]!.split : chained;
 }

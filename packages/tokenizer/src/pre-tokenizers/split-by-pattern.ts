@@ -65,22 +65,46 @@ export function splitByPattern(text: string, pattern: RegExp, behavior: SplitBeh
   }
 }
 
+/**
+ * Isolated, the split of every byte-level tokenizer, on the hot path of encode. The regexes of
+ * those tokenizers match at every position, so each piece is found with a sticky `test` at the end
+ * of the previous one: no match array is allocated per piece. Where the sticky test fails, a
+ * global search finds the next match, which is exactly what `exec` alone would have found.
+ */
 function splitIsolated(text: string, pattern: RegExp, emit: Emit): void {
-  pattern.lastIndex = 0;
+  const sticky = stickyVersion(pattern);
+  let position = 0;
   let previous = 0;
-  let match: RegExpExecArray | null;
-  while ((match = pattern.exec(text)) !== null) {
-    const start = match.index;
-    const matched = match[0];
-    if (matched.length === 0) {
-      pattern.lastIndex = advance(text, pattern.lastIndex);
+  while (position < text.length) {
+    sticky.lastIndex = position;
+    if (sticky.test(text)) {
+      const end = sticky.lastIndex;
+      if (end === position) {
+        position = advance(text, position); // an empty match makes no piece
+        continue;
+      }
+      if (position > previous) emit(text.slice(previous, position), previous);
+      emit(text.slice(position, end), position);
+      previous = position = end;
       continue;
     }
-    if (start > previous) emit(text.slice(previous, start), previous);
-    emit(matched, start);
-    previous = start + matched.length;
+    pattern.lastIndex = position;
+    const match = pattern.exec(text);
+    if (match === null) break;
+    position = match.index;
   }
   if (previous < text.length) emit(text.slice(previous), previous);
+}
+
+const stickyVersions = new WeakMap<RegExp, RegExp>();
+
+function stickyVersion(pattern: RegExp): RegExp {
+  let sticky = stickyVersions.get(pattern);
+  if (sticky === undefined) {
+    sticky = new RegExp(pattern.source, pattern.flags.replace('g', '') + 'y');
+    stickyVersions.set(pattern, sticky);
+  }
+  return sticky;
 }
 
 function matchSpans(text: string, pattern: RegExp, invert: boolean): number[] {

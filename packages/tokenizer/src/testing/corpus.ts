@@ -77,6 +77,23 @@ export function generateCorpus(options: CorpusOptions): string[] {
 /** Characters whose handling differs between transformers.js and Hugging Face's Rust tokenizers (README, "Divergences"). */
 export const ORACLE_DIVERGENT = /[\u0085\ufeff\u017f\u212a]/g;
 
+/**
+ * Characters whose Unicode data differs between JavaScript (Node 20.20's ICU, used by Cria and
+ * transformers.js alike) and the Rust tokenizers crate (0.22): letters assigned in Unicode 14 and
+ * later, which Rust's regex tables do not know as \p{L}, and newer combining marks that Rust's NFC
+ * orders differently. Found by running every code point through both pre-tokenizers and
+ * normalizers (README, "Divergences"); left out of the corpus only when comparing with Rust.
+ */
+export const RUST_UNICODE_DIVERGENT = new RegExp(
+  '[' +
+    // Pre-tokenizer: letters unknown to Rust's regex.
+    '\u{88f}\u{c5c}\u{cdc}\u{a7ce}-\u{a7cf}\u{a7d2}\u{a7d4}\u{a7f1}\u{10940}-\u{10959}\u{10ec5}-\u{10ec7}\u{11db0}-\u{11ddb}\u{11de0}-\u{11de9}\u{16ea0}-\u{16eb8}\u{16ebb}-\u{16ed3}\u{16ff2}-\u{16ff6}\u{187f8}-\u{187ff}\u{18d09}-\u{18d1e}\u{18d80}-\u{18df2}\u{1e6c0}-\u{1e6de}\u{1e6e0}-\u{1e6e2}\u{1e6e4}-\u{1e6e5}\u{1e6e7}-\u{1e6ed}\u{1e6f0}-\u{1e6f4}\u{1e6fe}-\u{1e6ff}\u{2b73a}-\u{2b73f}\u{2cea2}-\u{2cead}\u{323b0}-\u{33479}' +
+    // NFC: combining classes unknown to Rust's normalizer.
+    '\u{7fd}\u{897}-\u{89f}\u{8ca}-\u{8d3}\u{9fe}\u{c3c}\u{d3b}-\u{d3c}\u{eba}\u{1715}\u{1abf}-\u{1add}\u{1ae0}-\u{1aeb}\u{1df6}-\u{1dfa}\u{a82c}\u{10d24}-\u{10d27}\u{10d69}-\u{10d6d}\u{10eab}-\u{10eac}\u{10efa}-\u{10efb}\u{10efd}-\u{10eff}\u{10f46}-\u{10f50}\u{10f82}-\u{10f85}\u{11070}\u{1133b}\u{113ce}-\u{113d0}\u{1145e}\u{11839}-\u{1183a}\u{1193d}-\u{1193e}\u{11943}\u{119e0}\u{11a34}\u{11a47}\u{11a99}\u{11d42}\u{11d44}-\u{11d45}\u{11d97}\u{11f41}-\u{11f42}\u{1612f}\u{16ff0}-\u{16ff1}\u{1e08f}\u{1e130}-\u{1e136}\u{1e2ae}\u{1e2ec}-\u{1e2ef}\u{1e4ec}-\u{1e4ef}\u{1e5ee}-\u{1e5ef}\u{1e6e3}\u{1e6e6}\u{1e6ee}-\u{1e6ef}\u{1e6f5}' +
+    ']',
+  'gu',
+);
+
 export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {

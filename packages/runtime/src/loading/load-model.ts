@@ -1,0 +1,33 @@
+import type { Backend } from '@cria/kernels';
+import type { Tokenizer } from '@cria/tokenizer';
+import type { LoadProgress } from '../engine/api-types.js';
+import { LlamaModel } from '../model/llama-model.js';
+import { expectedTensors } from '../model/weight-names.js';
+import { openModel } from './open-model.js';
+import { uploadWeights } from './upload-weights.js';
+
+export interface LoadedModel {
+  id: string;
+  model: LlamaModel;
+  tokenizer: Tokenizer;
+}
+
+export interface LoadModelOptions {
+  onProgress?: (progress: LoadProgress) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Opens a model (directory, .gguf or URL), checks every tensor against its config and streams the
+ * weights onto `backend` one tensor at a time. The reader is closed once the weights are up.
+ */
+export async function loadModel(location: string, backend: Backend, options: LoadModelOptions = {}): Promise<LoadedModel> {
+  const opened = await openModel(location);
+  try {
+    const names = expectedTensors(opened.config, opened.format);
+    const weights = await uploadWeights(backend, opened.reader, names, { file: opened.file, ...options });
+    return { id: opened.id, model: new LlamaModel(backend, opened.config, weights), tokenizer: opened.tokenizer };
+  } finally {
+    await opened.reader.close();
+  }
+}

@@ -1,0 +1,89 @@
+import { fromBf16, fromF16, type Backend, type Tensor } from '@cria/kernels';
+import { expectTensor } from '../formats/expect-tensor.js';
+import type { HostTensor, WeightReader } from '../formats/host-tensor.js';
+import type { LoadProgress } from '../engine/api-types.js';
+import { allExpectedTensors, type ExpectedTensor, type LayerTensorNames, type ModelTensorNames } from '../model/weight-names.js';
+
+/** The model's tensors on a backend, in the forward's terms. */
+export interface LayerWeights {
+  attentionNorm: Tensor; // [C] f32
+  q: Tensor; // [H·D, C]
+  k: Tensor; // [KV·D, C]
+  v: Tensor; // [KV·D, C]
+  qBias?: Tensor; // [H·D] f32
+  kBias?: Tensor; // [KV·D] f32
+  vBias?: Tensor; // [KV·D] f32
+  o: Tensor; // [C, H·D]
+  ffnNorm: Tensor; // [C] f32
+  gate: Tensor; // [I, C]
+  up: Tensor; // [I, C]
+  down: Tensor; // [C, I]
+}
+
+export interface ModelWeights {
+  embedding: Tensor; // [V, C]
+  layers: LayerWeights[];
+  finalNorm: Tensor; // [C] f32
+  /** The embedding table itself when tied. */
+  lmHead: Tensor; // [V, C]
+  /** Parameters counted once (a tied head is not counted twice). */
+  parameterCount: number;
+  /** Every distinct tensor, for dispose. */
+  all: Tensor[];
+}
+
+export interface UploadOptions {
+  file: string;
+  onProgress?: (progress: LoadProgress) => void;
+  signal?: AbortSignal;
+}
+
+function asF32(tensor: HostTensor, name: string): Float32Array {
+  if (tensor.dtype === 'f32') return tensor.data as Float32Array;
+  if (tensor.dtype === 'f16') return fromF16(tensor.data as Uint16Array);
+  if (tensor.dtype === 'bf16') return fromBf16(tensor.data as Uint16Array);
+  throw new RangeError(`'${name}' is ${tensor.dtype}; norms and biases must be F32/F16/BF16 (llama.cpp's converter keeps them F32)`);
+}
+
+/**
+ * Checks every expected tensor against the config first (so a wrong checkpoint fails before any
+ * upload), then reads and uploads them one at a time: at most one tensor is in host memory at once,
+ * in the dtype the file stores it (f32/f16/bf16/q8_0/q4_0; k-quants converted by the reader).
+ * Norm weights and biases become f32, since the ops that read them take f32 only.
+ */
+export async function uploadWeights(backend: Backend, reader: WeightReader, names: ModelTensorNames, options: UploadOptions): Promise<ModelWeights> {
+  const expected = allExpectedTensors(names);
+  for (const tensor of expected) expectTensor(reader, options.file, tensor.name, tensor.shape);
+  const totalBytes = expected.reduce((sum, tensor) => sum + reader.tensors.get(tensor.name)!.byteLength, 0);
+  let loadedBytes = 0;
+  const uploaded: Tensor[] = [];
+  const upload = async (spec: ExpectedTensor): Promise<Tensor> => {
+    if (options.signal?.aborted) throw options.signal.reason ?? new DOMException('model loading was aborted', 'AbortError');
+    const host = await reader.read(spec.name);
+    const tensor = spec.f32 ? backend.tensor('f32', spec.shape, asF32(host, spec.name)) : backend.tensor(host.dtype, spec.shape, host.data);
+    uploaded.push(tensor);
+    loadedBytes += reader.tensors.get(spec.name)!.byteLength;
+    options.onProgress?.({ phase: 'upload', loadedBytes, totalBytes, item: spec.name });
+    return tensor;
+  };
+  try {
+    const embedding = await upload(names.embedding);
+    const layers: LayerWeights[] = [];
+    for (const layer of names.layers) {
+      const weights: Partial<Record<keyof LayerTensorNames, Tensor>> = {};
+      for (const [key, spec] of Object.entries(layer) as Array<[keyof LayerTensorNames, ExpectedTensor]>) weights[key] = await upload(spec);
+      layers.push(weights as LayerWeights);
+    }
+    const finalNorm = await upload(names.finalNorm);
+    const lmHead = names.lmHead ? await upload(names.lmHead) : embedding;
+    const parameterCount = expected.reduce((sum, spec) => sum + spec.shape.reduce((product, dim) => product * dim, 1), 0);
+    return { embedding, layers, finalNorm, lmHead, parameterCount, all: uploaded };
+  } catch (error) {
+    for (const tensor of uploaded) backend.free(tensor);
+    throw error;
+  }
+}
+
+export function freeWeights(backend: Backend, weights: ModelWeights): void {
+  for (const tensor of weights.all) if (!tensor.freed) backend.free(tensor);
+}
