@@ -233,3 +233,13 @@ describe('dispose', () => {
     await expect(short.logits([1])).rejects.toThrow(EngineUnavailableError);
   });
 });
+
+describe('logprobs bytes', () => {
+  it('are the raw bytes of each token, which together decode to the text (special tokens, not shown, aside)', async () => {
+    const reply = await engine.completions.create({ prompt: 'abc', temperature: 0, max_tokens: 12, logprobs: true });
+    const content = reply.choices[0].logprobs!.content.filter((entry) => !/^<\|.*\|>$/.test(entry.token));
+    expect(content.some((entry) => entry.token === '\ufffd' && entry.bytes.length === 1)).toBe(true);
+    const bytes = content.flatMap((entry) => entry.bytes);
+    expect(new TextDecoder().decode(Uint8Array.from(bytes))).toBe(reply.choices[0].text);
+  });
+});

@@ -4,6 +4,7 @@ import type { KvCache } from '../model/kv-cache.js';
 import type { LlamaModel } from '../model/llama-model.js';
 import type { Sampler, TokenChoice } from '../sampling/sampler.js';
 import { StopStringMatcher } from './stop-strings.js';
+import { tokenBytes } from './token-bytes.js';
 
 export interface GenerationInput {
   promptIds: readonly number[];
@@ -25,7 +26,7 @@ const now = () => globalThis.performance.now();
 
 function tokenLogprob(tokenizer: Tokenizer, choice: TokenChoice): TokenLogprob {
   const token = tokenizer.decode([choice.id], { cleanUpTokenizationSpaces: false });
-  return { token, logprob: choice.logprob, bytes: [...new TextEncoder().encode(token)] };
+  return { token, logprob: choice.logprob, bytes: tokenBytes(tokenizer, choice.id, token) };
 }
 
 /**
