@@ -1,6 +1,7 @@
 import { renderKernelsMarkdown } from './kernels/kernels-markdown.js';
 import { runKernelsSuite } from './kernels/kernels-suite.js';
 import type { ResultFile } from './results/result-types.js';
+import { TOKENIZER_SUITE } from './tokenizer/index.js';
 
 /**
  * Every suite `npm run bench -- <suite>` knows. A new one (tokenizer, train, …) adds an entry:
@@ -24,4 +25,5 @@ export const SUITES: Record<string, Suite> = {
     run: (options) => runKernelsSuite(options),
     render: renderKernelsMarkdown,
   },
+  tokenizer: TOKENIZER_SUITE,
 };

@@ -53,46 +53,55 @@ function dotF32(a: usize, b: usize, K: i32): f32 {
 }
 
 /**
- * out[j] = Σ_k a[k]·B[k, j] for j in [n0, n1), B [K, N] f32: 16 columns at a time in four
- * accumulators, walking down B's rows (one cache line per row per block).
+ * out[j] = Σ_k a[k]·B[k, j] for j in [n0, n1), B [K, N] f32: eight rows of B at a time stream
+ * through contiguously and accumulate into out[n0, n1), which stays in L1. (Walking B down
+ * 16-column strips instead was 2.3× slower at 4096², the prefetchers losing to the row stride.)
  */
 export function matvecF32(out: usize, a: usize, b: usize, K: i32, N: i32, n0: i32, n1: i32): void {
   const stride = <usize>N << 2;
-  let j = n0;
-  for (; j + 16 <= n1; j += 16) {
-    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-    let row = b + (<usize>j << 2);
-    for (let k = 0; k < K; k++) {
-      const x = v128.load32_splat(a + (<usize>k << 2));
-      s0 = madd(x, v128.load(row), s0);
-      s1 = madd(x, v128.load(row, 16), s1);
-      s2 = madd(x, v128.load(row, 32), s2);
-      s3 = madd(x, v128.load(row, 48), s3);
-      row += stride;
+  const first = out + (<usize>n0 << 2);
+  const columns = n1 - n0;
+  memory.fill(first, 0, <usize>columns << 2);
+  let k = 0;
+  for (; k + 8 <= K; k += 8) {
+    const x = a + (<usize>k << 2);
+    const a0 = v128.load32_splat(x), a1 = v128.load32_splat(x, 4), a2 = v128.load32_splat(x, 8), a3 = v128.load32_splat(x, 12);
+    const a4 = v128.load32_splat(x, 16), a5 = v128.load32_splat(x, 20), a6 = v128.load32_splat(x, 24), a7 = v128.load32_splat(x, 28);
+    const row = b + <usize>k * stride + (<usize>n0 << 2);
+    let j = 0;
+    for (; j + 4 <= columns; j += 4) {
+      const at = <usize>j << 2;
+      const r = row + at;
+      let sum = madd(a0, v128.load(r), v128.load(first + at));
+      sum = madd(a1, v128.load(r + stride), sum);
+      sum = madd(a2, v128.load(r + 2 * stride), sum);
+      sum = madd(a3, v128.load(r + 3 * stride), sum);
+      sum = madd(a4, v128.load(r + 4 * stride), sum);
+      sum = madd(a5, v128.load(r + 5 * stride), sum);
+      sum = madd(a6, v128.load(r + 6 * stride), sum);
+      sum = madd(a7, v128.load(r + 7 * stride), sum);
+      v128.store(first + at, sum);
     }
-    const target = out + (<usize>j << 2);
-    v128.store(target, s0);
-    v128.store(target, s1, 16);
-    v128.store(target, s2, 32);
-    v128.store(target, s3, 48);
+    for (; j < columns; j++) {
+      const at = <usize>j << 2;
+      let sum = load<f32>(first + at);
+      for (let r = 0; r < 8; r++) sum += load<f32>(x + (<usize>r << 2)) * load<f32>(row + <usize>r * stride + at);
+      store<f32>(first + at, sum);
+    }
   }
-  for (; j + 4 <= n1; j += 4) {
-    let s = f32x4.splat(0);
-    let row = b + (<usize>j << 2);
-    for (let k = 0; k < K; k++) {
-      s = madd(v128.load32_splat(a + (<usize>k << 2)), v128.load(row), s);
-      row += stride;
+  for (; k < K; k++) {
+    const value = load<f32>(a + (<usize>k << 2));
+    const scale = f32x4.splat(value);
+    const row = b + <usize>k * stride + (<usize>n0 << 2);
+    let j = 0;
+    for (; j + 4 <= columns; j += 4) {
+      const at = <usize>j << 2;
+      v128.store(first + at, madd(scale, v128.load(row + at), v128.load(first + at)));
     }
-    v128.store(out + (<usize>j << 2), s);
-  }
-  for (; j < n1; j++) {
-    let s: f32 = 0;
-    let element = b + (<usize>j << 2);
-    for (let k = 0; k < K; k++) {
-      s += load<f32>(a + (<usize>k << 2)) * load<f32>(element);
-      element += stride;
+    for (; j < columns; j++) {
+      const at = <usize>j << 2;
+      store<f32>(first + at, load<f32>(first + at) + value * load<f32>(row + at));
     }
-    store<f32>(out + (<usize>j << 2), s);
   }
 }
 

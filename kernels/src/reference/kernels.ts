@@ -152,8 +152,10 @@ export function softmax(out: Float32Array, x: Float32Array, rows: number, C: num
 export const silu = (value: number): number => value / (1 + Math.exp(-value));
 
 const GELU_COEFFICIENT = Math.sqrt(2 / Math.PI);
+// 0.5·x·(1 + tanh u) written as x / (1 + e^(−2u)): the same function, without the cancellation
+// of 1 + tanh u for very negative x (which returned exactly 0 below x ≈ −7).
 export const gelu = (value: number): number =>
-  0.5 * value * (1 + Math.tanh(GELU_COEFFICIENT * (value + 0.044715 * value ** 3)));
+  value / (1 + Math.exp(-2 * GELU_COEFFICIENT * (value + 0.044715 * value ** 3)));
 
 export function argmax(out: Int32Array, x: Float32Array, rows: number, C: number): void {
   for (let r = 0; r < rows; r++) {

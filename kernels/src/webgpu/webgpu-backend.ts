@@ -289,7 +289,7 @@ export class WebGPUBackend implements Backend, OpContext {
       if (!inverseFrequencies) for (let i = 0; i < frequencies.length; i++) frequencies[i] = Math.pow(theta, (-2 * i) / headDim);
       // A new buffer no recorded command uses yet, so writeBuffer cannot overtake anything.
       buffer = this.device.createBuffer({ size: Math.max(16, frequencies.byteLength), usage: BufferUsage.STORAGE | BufferUsage.COPY_DST });
-      this.device.queue.writeBuffer(buffer, 0, frequencies);
+      this.device.queue.writeBuffer(buffer, 0, frequencies.buffer, frequencies.byteOffset, frequencies.byteLength);
       (cache as Map<unknown, GPUBuffer>).set(key, buffer);
     }
     return { buffer, size: Math.max(4, (headDim / 2) * 4) };

@@ -46,7 +46,11 @@ export class BpeModel {
   private symbols = new Int32Array(1024);
   private bytes = new Uint8Array(4096);
 
-  constructor(private readonly options: BpeOptions) {
+  /** The model's switches (the options object itself is not kept: its merge list is large). */
+  private readonly flags: Pick<BpeOptions, 'byteFallback' | 'fuseUnk' | 'ignoreMerges'>;
+
+  constructor(options: BpeOptions) {
+    this.flags = { byteFallback: options.byteFallback, fuseUnk: options.fuseUnk, ignoreMerges: options.ignoreMerges };
     const field = options.field ?? 'model';
     this.vocab = options.vocab;
     this.pairs = new PairTable(options.merges.length);
@@ -81,7 +85,7 @@ export class BpeModel {
     const length = encodeUtf8(word, bytes);
     const whole = (this.byteVocabulary ??= this.buildByteVocabulary()).find(bytes, length);
     // With ignore_merges (Llama 3) a whole-word token wins outright; otherwise only if BPE reaches it.
-    if (whole !== -1 && (this.options.ignoreMerges || this.mergesReach(whole, length))) {
+    if (whole !== -1 && (this.flags.ignoreMerges || this.mergesReach(whole, length))) {
       out.push(whole);
       return;
     }
@@ -132,7 +136,7 @@ export class BpeModel {
       for (let i = cached >>> 6, end = i + (cached & 63); i < end; i++) out.push(pool[i]!);
       return;
     }
-    if (this.options.ignoreMerges) {
+    if (this.flags.ignoreMerges) {
       const whole = this.vocab.get(word);
       if (whole !== undefined) {
         out.push(whole);
@@ -149,13 +153,13 @@ export class BpeModel {
         previousUnknown = false;
         continue;
       }
-      if (this.options.byteFallback && this.pushFallback(char, symbols, count)) {
+      if (this.flags.byteFallback && this.pushFallback(char, symbols, count)) {
         count += UTF8.encode(char).length;
         previousUnknown = false;
         continue;
       }
       if (this.unkId === -1) continue; // as in the Rust crate: no unk token, the character is dropped
-      if (!(this.options.fuseUnk && previousUnknown)) symbols[count++] = this.unkId;
+      if (!(this.flags.fuseUnk && previousUnknown)) symbols[count++] = this.unkId;
       previousUnknown = true;
     }
     this.finish(word, symbols, count, out);
@@ -217,12 +221,12 @@ export class BpeModel {
         return text.length; // every GPT-2 byte character is one UTF-16 unit
       },
       tokenText: (id) => texts[id],
-      fallbackByte: (id) => (this.options.byteFallback ? (fallbackBytes.get(id) ?? -1) : -1),
+      fallbackByte: (id) => (this.flags.byteFallback ? (fallbackBytes.get(id) ?? -1) : -1),
       unkId: this.unkId,
-      fuseUnk: this.options.fuseUnk,
+      fuseUnk: this.flags.fuseUnk,
       isUnknown: (char) => {
         if (this.vocab.has(char)) return false;
-        return !(this.options.byteFallback && UTF8.encode(char).every((byte) => this.fallbackIds[byte] !== -1));
+        return !(this.flags.byteFallback && UTF8.encode(char).every((byte) => this.fallbackIds[byte] !== -1));
       },
     };
     return this.spanSourceCache;

@@ -14,7 +14,7 @@ export class PairTable {
 
   constructor(expectedPairs: number) {
     let capacity = 16;
-    while (capacity < expectedPairs * 2) capacity *= 2; // load factor ≤ 0.5
+    while (capacity < expectedPairs * 1.5) capacity *= 2; // load factor ≤ 2/3: short probes, half the memory of ≤ 1/2
     this.mask = capacity - 1;
     this.lefts = new Int32Array(capacity).fill(-1);
     this.rights = new Int32Array(capacity);

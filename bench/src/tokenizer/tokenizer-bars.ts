@@ -1,0 +1,68 @@
+import { roundSignificant } from '../measure/statistics.js';
+import type { ResultRow } from '../results/result-types.js';
+import type { TokenizerRow } from './tokenizer-suite.js';
+import { VOCABULARY_LABELS } from './vocabularies.js';
+
+/**
+ * The issue's bars, computed from the encode rows of one results file and nothing else: each is
+ * the ratio of two measured MB/s, with PASS / MISS against its target, or NOT MEASURED (and why)
+ * when a row it needs is missing, skipped or gave wrong ids.
+ */
+export interface TokenizerBar {
+  bar: string;
+  target: number;
+  ratio: number | null;
+  status: 'PASS' | 'MISS' | 'NOT MEASURED';
+  detail: string;
+}
+
+interface Key {
+  impl: string;
+  vocabulary: string;
+}
+
+const label = (key: Key) => `${key.impl} ${VOCABULARY_LABELS[key.vocabulary] ?? key.vocabulary}`;
+
+/** Other processes' load worth mentioning next to a ratio (cores, averaged over the benchmark). */
+const NOTABLE_LOAD = 0.25;
+
+function encodeBar(rows: readonly ResultRow[], target: number, fast: Key, slow: Key, why: string): TokenizerBar {
+  const bar = `encode MB/s: ${label(fast)} vs ${label(slow)}${why}`;
+  const find = (key: Key) => (rows as readonly TokenizerRow[]).find((row) => row.benchmark === 'encode' && row.impl === key.impl && row.vocabulary === key.vocabulary);
+  const fastRow = find(fast);
+  const slowRow = find(slow);
+  for (const [key, row] of [
+    [fast, fastRow],
+    [slow, slowRow],
+  ] as const) {
+    if (!row) return { bar, target, ratio: null, status: 'NOT MEASURED', detail: `no row for ${label(key)}` };
+    if (row.mb_per_s === null) return { bar, target, ratio: null, status: 'NOT MEASURED', detail: `${label(key)} skipped: ${row.skipped ?? 'no timing'}` };
+    if (row.check !== null && !row.check.startsWith('ok')) return { bar, target, ratio: null, status: 'NOT MEASURED', detail: `${label(key)} gave wrong ids: ${row.check}` };
+  }
+  const ratio = fastRow!.mb_per_s! / slowRow!.mb_per_s!;
+  const load = Math.max(fastRow!.other_cores ?? 0, slowRow!.other_cores ?? 0);
+  return {
+    bar,
+    target,
+    ratio: roundSignificant(ratio),
+    status: ratio >= target ? 'PASS' : 'MISS',
+    detail: `${fastRow!.mb_per_s} / ${slowRow!.mb_per_s} MB/s${load >= NOTABLE_LOAD ? `; other processes used ${load.toFixed(2)} cores meanwhile` : ''}`,
+  };
+}
+
+export function computeTokenizerBars(rows: readonly ResultRow[]): TokenizerBar[] {
+  const bars: TokenizerBar[] = [];
+  for (const vocabulary of ['llama3', 'qwen3']) {
+    bars.push(encodeBar(rows, 3, { impl: 'cria', vocabulary }, { impl: 'transformers.js', vocabulary }, ' (same vocabulary)'));
+  }
+  // tiktoken and gpt-tokenizer ship other vocabularies: the comparison is what a user would pick instead.
+  for (const [impl, target] of [
+    ['tiktoken', 1],
+    ['gpt-tokenizer', 1.5],
+  ] as const) {
+    for (const vocabulary of ['llama3', 'qwen3']) {
+      for (const theirs of ['cl100k_base', 'o200k_base']) bars.push(encodeBar(rows, target, { impl: 'cria', vocabulary }, { impl, vocabulary: theirs }, ''));
+    }
+  }
+  return bars;
+}
