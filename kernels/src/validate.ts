@@ -20,22 +20,22 @@ import type { Tensor } from './tensor.js';
  * same error, and return the dimensions each kernel needs.
  */
 
-const describe = (t: Tensor) => `${t.dtype}[${t.shape.join(', ')}]`;
+export const describe = (t: Tensor) => `${t.dtype}[${t.shape.join(', ')}]`;
 const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
-function expectDType(op: string, name: string, t: Tensor, allowed: readonly DType[]): void {
+export function expectDType(op: string, name: string, t: Tensor, allowed: readonly DType[]): void {
   if (!allowed.includes(t.dtype)) throw new DTypeNotSupportedError(op, name, t.dtype, allowed);
 }
 
-function expectShape(op: string, name: string, t: Tensor, shape: readonly number[]): void {
+export function expectShape(op: string, name: string, t: Tensor, shape: readonly number[]): void {
   if (!same(t.shape, shape)) throw new ShapeMismatchError(op, name, `[${shape.join(', ')}]`, describe(t));
 }
 
-function expectRank(op: string, name: string, t: Tensor, ranks: readonly number[]): void {
+export function expectRank(op: string, name: string, t: Tensor, ranks: readonly number[]): void {
   if (!ranks.includes(t.rank)) throw new ShapeMismatchError(op, name, `rank ${ranks.join(' or ')}`, describe(t));
 }
 
-function expectDistinct(op: string, out: Tensor, inputs: readonly Tensor[]): void {
+export function expectDistinct(op: string, out: Tensor, inputs: readonly Tensor[]): void {
   if (inputs.includes(out)) throw new ShapeMismatchError(op, 'out', 'a tensor distinct from the inputs', 'an input tensor');
 }
 
@@ -107,7 +107,7 @@ export interface RowDims {
   C: number;
 }
 
-function rowsOf(t: Tensor): RowDims {
+export function rowsOf(t: Tensor): RowDims {
   const C = t.shape[t.rank - 1] ?? 1;
   return { rows: C === 0 ? 0 : t.size / C, C };
 }

@@ -4,10 +4,13 @@
  */
 import type { RopeStyle } from '../ops.js';
 
+/** The kernels run on f32 storage (the backend) and in f64 (the finite-difference gradient checks). */
+export type FloatArray = Float32Array | Float64Array;
+
 export function matmul(
-  out: Float32Array, // [batch, M, N]
-  a: Float32Array, // [batch, M, K]
-  b: Float32Array, // [batchB, K, N] or [batchB, N, K] when transposeB
+  out: FloatArray, // [batch, M, N]
+  a: FloatArray, // [batch, M, K]
+  b: FloatArray, // [batchB, K, N] or [batchB, N, K] when transposeB
   batch: number,
   M: number,
   N: number,
@@ -32,10 +35,10 @@ export function matmul(
 }
 
 export function attention(
-  out: Float32Array, // [B, T, nHeads, D]
-  q: Float32Array, // [B, T, nHeads, D]
-  k: Float32Array, // [B, S, nKvHeads, D]
-  v: Float32Array, // [B, S, nKvHeads, D]
+  out: FloatArray, // [B, T, nHeads, D]
+  q: FloatArray, // [B, T, nHeads, D]
+  k: FloatArray, // [B, S, nKvHeads, D]
+  v: FloatArray, // [B, S, nKvHeads, D]
   B: number,
   T: number,
   S: number,
@@ -76,7 +79,7 @@ export function attention(
   }
 }
 
-export function rmsnorm(out: Float32Array, x: Float32Array, weight: Float32Array, rows: number, C: number, eps: number): void {
+export function rmsnorm(out: FloatArray, x: FloatArray, weight: FloatArray, rows: number, C: number, eps: number): void {
   for (let r = 0; r < rows; r++) {
     let squares = 0;
     for (let c = 0; c < C; c++) squares += x[r * C + c]! ** 2;
@@ -86,10 +89,10 @@ export function rmsnorm(out: Float32Array, x: Float32Array, weight: Float32Array
 }
 
 export function layernorm(
-  out: Float32Array,
-  x: Float32Array,
-  weight: Float32Array,
-  bias: Float32Array,
+  out: FloatArray,
+  x: FloatArray,
+  weight: FloatArray,
+  bias: FloatArray,
   rows: number,
   C: number,
   eps: number,
@@ -106,8 +109,8 @@ export function layernorm(
 }
 
 export function rope(
-  out: Float32Array, // [B, T, nHeads, D]
-  x: Float32Array,
+  out: FloatArray, // [B, T, nHeads, D]
+  x: FloatArray,
   positions: Int32Array, // [B, T]
   B: number,
   T: number,
@@ -115,7 +118,7 @@ export function rope(
   D: number,
   theta: number,
   style: RopeStyle,
-  inverseFrequencies?: Float32Array,
+  inverseFrequencies?: FloatArray,
 ): void {
   const halfD = D / 2;
   for (let b = 0; b < B; b++) {
@@ -139,7 +142,7 @@ export function rope(
   }
 }
 
-export function softmax(out: Float32Array, x: Float32Array, rows: number, C: number): void {
+export function softmax(out: FloatArray, x: FloatArray, rows: number, C: number): void {
   for (let r = 0; r < rows; r++) {
     let max = -Infinity;
     for (let c = 0; c < C; c++) max = Math.max(max, x[r * C + c]!);
@@ -157,7 +160,7 @@ const GELU_COEFFICIENT = Math.sqrt(2 / Math.PI);
 export const gelu = (value: number): number =>
   value / (1 + Math.exp(-2 * GELU_COEFFICIENT * (value + 0.044715 * value ** 3)));
 
-export function argmax(out: Int32Array, x: Float32Array, rows: number, C: number): void {
+export function argmax(out: Int32Array, x: FloatArray, rows: number, C: number): void {
   for (let r = 0; r < rows; r++) {
     let best = 0;
     for (let c = 1; c < C; c++) if (x[r * C + c]! > x[r * C + best]!) best = c;

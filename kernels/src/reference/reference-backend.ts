@@ -17,11 +17,13 @@ import type {
 import { Tensor, assertLive } from '../tensor.js';
 import * as check from '../validate.js';
 import * as kernels from './kernels.js';
+import { referenceTrainingOps } from './reference-training.js';
 import { allocateHost, asFloat32, copyInto } from './storage.js';
+import type { TrainingOps } from '../training-ops.js';
 
 /**
  * The oracle backend: tensors are host typed arrays, ops are the plain loops in `kernels.ts`.
- * Also usable for tiny models where no wasm or GPU is available.
+ * Also usable for tiny models where no wasm or GPU is available. Implements TrainingOps too.
  */
 export class ReferenceBackend implements Backend {
   readonly name = 'reference' as const;
@@ -184,6 +186,11 @@ export class ReferenceBackend implements Backend {
     return asFloat32(tensor.dtype, this.storage(tensor), tensor.size);
   }
 }
+
+// The training ops (reference-training.ts) are mixed in, so this file stays about the forward.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface ReferenceBackend extends TrainingOps {}
+Object.assign(ReferenceBackend.prototype, referenceTrainingOps);
 
 export function createReferenceBackend(): ReferenceBackend {
   return new ReferenceBackend();

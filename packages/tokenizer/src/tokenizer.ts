@@ -1,10 +1,11 @@
 import { AddedTokenMatcher, type AddedToken, type SpecialTokenPolicy } from './added-tokens.js';
-import { concatBytes, type Decoder } from './decoders/decoder.js';
+import type { Decoder } from './decoders/decoder.js';
+import { TokenBytesTable } from './decoders/token-bytes.js';
 import type { BpeModel } from './models/bpe.js';
 import type { Normalizer } from './normalizers/normalizer.js';
 import type { PostProcessor } from './post-processors/post-processor.js';
 import type { PreTokenizer } from './pre-tokenizers/pre-tokenizer.js';
-import { byteLevelToBytes, UTF8_LOSSY } from './text/byte-level.js';
+import { UTF8_LOSSY } from './text/byte-level.js';
 import { cleanUpTokenizationSpaces } from './text/clean-up.js';
 import type { TokenizerConfig } from './tokenizer-config.js';
 import { encodeChat, renderChat, type ChatMessage, type ChatTemplateOptions, type EncodedChat } from './chat-template.js';
@@ -64,7 +65,9 @@ export class Tokenizer {
   private readonly addedByContent = new Map<string, AddedToken>();
   private readonly rawMatcher: AddedTokenMatcher;
   private readonly normalizedMatcher: AddedTokenMatcher | null;
-  private readonly tokenBytes: (Uint8Array | undefined)[] = [];
+  /** Built on the first byte-level decode. */
+  private byteTable: TokenBytesTable | null = null;
+  private specialFlagTable: Uint8Array | null = null;
 
   constructor(private readonly parts: TokenizerParts) {
     this.config = parts.config;
@@ -140,12 +143,8 @@ export class Tokenizer {
     const skipSpecial = options.skipSpecialTokens === true;
     let text: string;
     if (this.parts.byteLevelDecoder) {
-      const parts: Uint8Array[] = [];
-      for (let i = 0; i < ids.length; i++) {
-        const bytes = this.bytesOf(ids[i]!, skipSpecial);
-        if (bytes !== undefined) parts.push(bytes);
-      }
-      text = UTF8_LOSSY.decode(concatBytes(parts));
+      this.byteTable ??= new TokenBytesTable(this.idToTokenTable);
+      text = UTF8_LOSSY.decode(this.byteTable.bytesOf(ids, skipSpecial ? this.specialFlags() : null));
     } else {
       const tokens: string[] = [];
       for (let i = 0; i < ids.length; i++) {
@@ -262,17 +261,15 @@ export class Tokenizer {
     });
   }
 
-  private bytesOf(id: number, skipSpecial: boolean): Uint8Array | undefined {
-    if (skipSpecial && this.addedById.get(id)?.special) return undefined;
-    let bytes = this.tokenBytes[id];
-    if (bytes === undefined) {
-      const token = this.idToTokenTable[id];
-      if (token === undefined) return undefined;
-      bytes = byteLevelToBytes(token);
-      this.tokenBytes[id] = bytes;
+  /** 1 for the ids of special tokens (what `skipSpecialTokens` leaves out). */
+  private specialFlags(): Uint8Array {
+    if (this.specialFlagTable === null) {
+      this.specialFlagTable = new Uint8Array(this.idToTokenTable.length);
+      for (const [id, token] of this.addedById) if (token.special) this.specialFlagTable[id] = 1;
     }
-    return bytes;
+    return this.specialFlagTable;
   }
+
 }
 
 function clamp(index: number, last: number): number {

@@ -5,6 +5,7 @@ import type { LlamaModel } from '../model/llama-model.js';
 import type { Sampler, TokenChoice } from '../sampling/sampler.js';
 import { StopStringMatcher } from './stop-strings.js';
 import { tokenBytes } from './token-bytes.js';
+import { yieldToEventLoop } from './yield-to-event-loop.js';
 
 export interface GenerationInput {
   promptIds: readonly number[];
@@ -76,6 +77,7 @@ export async function* generate(model: LlamaModel, cache: KvCache, tokenizer: To
         finishReason = 'stop';
         break;
       }
+      await yieldToEventLoop();
       if (signal?.aborted) {
         finishReason = 'abort';
         break;
