@@ -1,6 +1,8 @@
 export type { Backend, BackendInfo, BackendName } from './backend.js';
 export type * from './ops.js';
 export { OP_NAMES } from './ops.js';
+export type * from './training-ops.js';
+export { TRAINING_OP_NAMES, supportsTraining } from './training-ops.js';
 export { Tensor } from './tensor.js';
 export { QUANT_BLOCK_SIZE, byteLength, dtypeLayout, elementCount, isQuantized, type DType, type HostArray } from './dtype.js';
 export * from './errors.js';

@@ -59,7 +59,9 @@ export interface AttentionForTrainingParams {
   v: Tensor;
   /**
    * i32 [B, T], optional: packed sequences. Token t attends to s ≤ t only where
-   * segmentIds[b, s] == segmentIds[b, t] (a block-diagonal causal mask).
+   * segmentIds[b, s] == segmentIds[b, t] (a block-diagonal causal mask). Each segment must be one
+   * contiguous run of tokens, as packing produces (e.g. 0 0 0 1 1 2 2 2); positions restart per
+   * segment through rope's `positions`.
    */
   segmentIds?: Tensor;
   scale: number;
@@ -167,8 +169,10 @@ export type Divergence = 'forward-kl' | 'reverse-kl' | 'jsd';
  * - top-k: `teacherIndices` i32 [rows, k] (distinct, in [0, V)) and `teacherLogprobs` [rows, k], the
  *   teacher's log-probabilities ALREADY AT temperature τ (τ then scales the student only). The
  *   divergence is taken over k + 1 buckets: the k listed tokens and one tail bucket holding the rest
- *   of the mass — teacher tail = max(0, 1 − Σ exp(logprobs)), student tail = Σ of p outside the k
- *   tokens. Exact when k = V; never ignores the mass the student puts outside the teacher's top-k.
+ *   of the mass — teacher tail = max(1e-6, 1 − Σ exp(logprobs)) (the floor absorbs f32 rounding and
+ *   keeps reverse KL finite), student tail = Σ of p outside the k tokens. With k = V there is no tail
+ *   bucket and the result is the full-teacher one. Never ignores the mass the student puts outside
+ *   the teacher's top-k.
  */
 export interface DistillationLossParams {
   /** [1], written */

@@ -67,8 +67,8 @@ export function checkRmsNormBackward({ dx, dweight, dout, x, weight }: RmsNormBa
 }
 
 export function checkRopeBackward({ dx, dout, positions, theta, style, inverseFrequencies }: RopeBackwardParams): RopeDims {
-  const dims = checkRope({ out: dout, x: dout, positions, theta, style, inverseFrequencies });
-  gradient('ropeBackward', 'dx', dx, dout, [dout, positions]);
+  const dims = checkRope({ out: dx, x: dout, positions, theta, style, inverseFrequencies });
+  expectDType('ropeBackward', 'dout', dout, ['f32']);
   return dims;
 }
 

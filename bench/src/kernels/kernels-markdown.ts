@@ -79,8 +79,8 @@ function renderSection(section: Section, result: ResultFile): string | undefined
 }
 
 const LOAD_LEGEND =
-  '"other load" is how many cores other processes kept busy, on average, while that shape was timed (all its impls are timed together, interleaved). ' +
-  'Near 0 the numbers are clean; toward 1 on a 2-core machine, 2-thread rows could not scale and every row is slower.';
+  '"other load" is how many cores other processes kept busy, on average, during the timed rounds of that shape that were kept (all its impls are timed together, interleaved; ' +
+  'rounds timed while others were busy are redone, within a limit). Near 0 the numbers are clean; toward 1 on a 2-core machine, 2-thread rows could not scale and every row is slower.';
 
 function renderBars(result: ResultFile): string {
   const bars = computeBars(result.rows, result.quick ? QUICK_BAR_SHAPES : FULL_BAR_SHAPES);

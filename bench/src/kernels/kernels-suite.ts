@@ -1,6 +1,6 @@
 import { collectMachineInfo, currentLoad } from '../machine.js';
-import { startLoadProbe, waitForQuiet } from '../measure/machine-load.js';
-import { sampleInterleaved, type SamplingPolicy, type SubjectSamples } from '../measure/sampler.js';
+import { machineLoadGuard, waitForQuiet } from '../measure/machine-load.js';
+import { sampleCase, type LoadGuard, type SubjectSamples } from '../measure/sampler.js';
 import { median, minimum, roundSignificant } from '../measure/statistics.js';
 import { attentionFlops, gigabytesPerSecond, gflopsPerSecond, kvCacheBytes, matmulFlops, weightBytes } from '../measure/throughput.js';
 import type { ResultFile, ResultRow } from '../results/result-types.js';
@@ -26,6 +26,8 @@ interface Settings {
   /** Before each case, wait up to this long for other processes to use less than `quietCores`. */
   quietWaitMs: number;
   quietCores: number;
+  /** Windows of rounds timed while other processes were busy are redone (see sampler.ts); none for --quick. */
+  loadGuard?: LoadGuard;
   webgpuBudgetMs: number;
   naiveBudgetMs: number;
 }
@@ -35,8 +37,9 @@ const FULL: Settings = {
     maxCallMs: 10_000,
     policy: { warmupCalls: 2, minRuns: 5, maxRuns: 30, targetMs: 1500, slowCallMs: 1000, slowMinRuns: 3 },
   },
-  quietWaitMs: 20_000,
+  quietWaitMs: 10_000,
   quietCores: 0.3,
+  loadGuard: machineLoadGuard({ thresholdCores: 0.35, windowMs: 250, maxDiscardedMs: 30_000 }),
   webgpuBudgetMs: 180_000,
   naiveBudgetMs: 150_000,
 };
@@ -197,20 +200,24 @@ async function runCase(
   if (subjects.length === 0) return slots as ResultRow[];
 
   const waited = await waitForQuiet(settings.quietCores, settings.quietWaitMs);
-  const load = startLoadProbe();
-  const samples = await sampleInterleaved(
+  const samples = await sampleCase(
     subjects.map(({ contender, dtype, prepared }) => ({ label: `${contender.impl} ×${contender.threads ?? '-'} ${dtype}`, call: prepared.call, budget: contender.budget })),
     settings.caps.policy,
+    undefined,
+    settings.loadGuard,
   );
-  const otherCores = load.stop();
-  const waitNote = waited >= 100 ? ` (after waiting ${(waited / 1000).toFixed(1)} s for a quieter machine)` : '';
-  log(`${kernelCase.benchmark} ${describeShape(kernelCase)}: other processes used ${otherCores} cores while timing${waitNote}`);
+  const otherCores = samples.otherCores === null ? null : Math.round(samples.otherCores * 100) / 100;
+  const notes = [
+    waited >= 100 ? `waited ${(waited / 1000).toFixed(1)} s for a quieter machine` : '',
+    samples.discardedMs > 0 ? `redid ${(samples.discardedMs / 1000).toFixed(1)} s of rounds timed while the machine was busy` : '',
+  ].filter(Boolean);
+  log(`${kernelCase.benchmark} ${describeShape(kernelCase)}: other processes used ${otherCores ?? '?'} cores in the kept rounds${notes.length ? ` (${notes.join('; ')})` : ''}`);
 
   const measured = new Map<Subject, ResultRow>();
   for (let index = 0; index < subjects.length; index++) {
     const subject = subjects[index]!;
     const row = { ...emptyRow(kernelCase, subject.contender, subject.dtype), other_cores: otherCores };
-    measured.set(subject, await summarise(kernelCase, data, subject, samples[index]!, row, history));
+    measured.set(subject, await summarise(kernelCase, data, subject, samples.subjects[index]!, row, history));
     subject.prepared.release();
   }
   return slots.map((slot) => ('prepared' in slot ? measured.get(slot)! : slot));
@@ -229,7 +236,10 @@ function describeMethod(settings: Settings): Record<string, unknown> {
     call: 'one kernel call until its result is usable (Cria: op + backend.sync(); onnxruntime: session.run; tfjs: matMul)',
     sampling: settings.caps.policy,
     max_call_ms: settings.caps.maxCallMs,
-    quiet_wait: `before each case, up to ${settings.quietWaitMs / 1000} s of waiting for other processes to use < ${settings.quietCores} cores; other_cores records what they used while the case was timed`,
+    quiet_wait: `before each case, up to ${settings.quietWaitMs / 1000} s of waiting for other processes to use < ${settings.quietCores} cores`,
+    load_guard: settings.loadGuard
+      ? `timed rounds are judged in windows of ≥ ${settings.loadGuard.windowMs} ms; a window in which other processes used > ${settings.loadGuard.thresholdCores} cores is thrown away and timed again, up to ${settings.loadGuard.maxDiscardedMs / 1000} s per case; other_cores is the load over the kept windows`
+      : 'none',
     budgets_ms: { 'cria-webgpu': settings.webgpuBudgetMs, 'naive-js': settings.naiveBudgetMs },
     attention: { ...ATTENTION_CONFIG, layout: 'q [1, T, heads, D], K/V cache [1, S, kvHeads, D], causal, kvLength = S = context' },
     gflops: 'matmul 2·M·N·K / median; attention 4·D·heads·(visible query-key pairs) / median',

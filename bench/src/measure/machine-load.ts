@@ -1,4 +1,5 @@
 import os from 'node:os';
+import type { LoadGuard } from './sampler.js';
 
 /**
  * How much of the machine other processes took while we timed. On a shared 2-core machine a
@@ -55,4 +56,15 @@ export async function waitForQuiet(thresholdCores: number, maxWaitMs: number, lo
     if (probe.stop() < thresholdCores) break;
   }
   return Math.max(0, Math.round(performance.now() - started - lookMs));
+}
+
+/** The sampler's load guard backed by this machine's counters. */
+export function machineLoadGuard(options: Omit<LoadGuard, 'watch'>): LoadGuard {
+  return {
+    ...options,
+    watch: () => {
+      const start = snapshot();
+      return { othersCores: () => otherCores(start, snapshot()) };
+    },
+  };
 }

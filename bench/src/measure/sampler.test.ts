@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Budget } from './budget.js';
-import { sampleInterleaved, type SamplingPolicy } from './sampler.js';
+import { sampleCase, sampleInterleaved, type LoadGuard, type SamplingPolicy } from './sampler.js';
 
 /** A fake clock: each subject's call advances time by its own fixed cost, so no real timing is involved. */
 function fakeWorld() {
@@ -59,5 +59,41 @@ describe('sampleInterleaved', () => {
     const [result] = await sampleInterleaved([failing], POLICY, world.clock);
     expect(result!.error).toBe('device lost');
     expect(calls).toBe(3);
+  });
+});
+
+describe('sampleCase with a load guard', () => {
+  /** A guard whose reported load follows a script: one value per window, then quiet. */
+  function scriptedGuard(loads: number[], maxDiscardedMs = 1000) {
+    let window = 0;
+    const guard: LoadGuard = {
+      thresholdCores: 0.5,
+      windowMs: 4,
+      maxDiscardedMs,
+      watch: () => {
+        const load = loads[window++] ?? 0;
+        return { othersCores: () => load };
+      },
+    };
+    return guard;
+  }
+
+  it('throws away windows timed while the machine was busy and times them again', async () => {
+    const world = fakeWorld();
+    const policy: SamplingPolicy = { ...POLICY, minRuns: 4, maxRuns: 4 };
+    const result = await sampleCase([world.subject('a', 1), world.subject('b', 1)], policy, world.clock, scriptedGuard([0.9, 0, 0]));
+    expect(result.subjects.map((subject) => subject.times.length)).toEqual([4, 4]);
+    // first window: 2 rounds × 2 calls × 1 ms, discarded; then 4 more rounds kept
+    expect(result.discardedMs).toBe(4);
+    expect(result.otherCores).toBe(0);
+    expect(world.order.length).toBe(4 + 4 + 8); // warm-ups, the discarded window, the kept runs
+  });
+
+  it('keeps loaded windows once the discard allowance is spent, and reports their load', async () => {
+    const world = fakeWorld();
+    const policy: SamplingPolicy = { ...POLICY, minRuns: 4, maxRuns: 4 };
+    const result = await sampleCase([world.subject('a', 1), world.subject('b', 1)], policy, world.clock, scriptedGuard([1, 1, 1, 1], 0));
+    expect(result.discardedMs).toBe(0);
+    expect(result.otherCores).toBe(1);
   });
 });

@@ -2,8 +2,10 @@ import type { Budget } from './budget.js';
 
 /**
  * Interleaved timing: every subject of one case is warmed up, then timed one call at a time in
- * rotating round-robin order, so a burst of noise from the other engineers' processes on a shared
- * 2-core machine lands on all subjects instead of on whichever happened to run then.
+ * rotating round-robin order, so a burst of noise from other processes on a shared 2-core machine
+ * lands on all subjects instead of on whichever happened to run then. With a load guard, windows of
+ * rounds during which other processes held the machine are thrown away and timed again (within a
+ * limit), so a neighbour's test run does not end up in the medians.
  */
 export interface TimedSubject {
   /** For progress logs. */
@@ -27,6 +29,18 @@ export interface SamplingPolicy {
   slowMinRuns: number;
 }
 
+/** Watches other processes' load over windows of rounds (see machine-load.ts for the real one). */
+export interface LoadGuard {
+  /** Starts a window; `othersCores()` is the average number of cores other processes used since. */
+  watch(): { othersCores(): number };
+  /** A window in which others used more than this many cores is redone. */
+  thresholdCores: number;
+  /** Shortest window worth judging: the OS counts CPU time in 10 ms ticks. */
+  windowMs: number;
+  /** Time per case that may be thrown away; past it, loaded windows are kept (and reported). */
+  maxDiscardedMs: number;
+}
+
 export interface SubjectSamples {
   /** Milliseconds of each timed call, in order. */
   times: number[];
@@ -36,13 +50,32 @@ export interface SubjectSamples {
   cutShort?: string;
 }
 
+export interface CaseSamples {
+  subjects: SubjectSamples[];
+  /** Other processes' average load over the kept windows; null without a guard or timed rounds. */
+  otherCores: number | null;
+  /** Milliseconds of rounds thrown away because the machine was busy. */
+  discardedMs: number;
+}
+
 export type Clock = () => number;
 
+/** The samples of each subject, without load guarding (what suites that need no guard call). */
 export async function sampleInterleaved(
   subjects: readonly TimedSubject[],
   policy: SamplingPolicy,
   clock: Clock = () => performance.now(),
 ): Promise<SubjectSamples[]> {
+  return (await sampleCase(subjects, policy, clock)).subjects;
+}
+
+/** Samples one case's subjects interleaved, redoing windows the guard judges loaded. */
+export async function sampleCase(
+  subjects: readonly TimedSubject[],
+  policy: SamplingPolicy,
+  clock: Clock = () => performance.now(),
+  guard?: LoadGuard,
+): Promise<CaseSamples> {
   const results: SubjectSamples[] = subjects.map(() => ({ times: [] }));
   const plannedRuns = subjects.map(() => 0);
 
@@ -76,6 +109,29 @@ export async function sampleInterleaved(
     plannedRuns[index] = Math.min(policy.maxRuns, Math.max(minRuns, Math.floor(policy.targetMs / Math.max(last, 1e-3))));
   }
 
+  let discardedMs = 0;
+  let keptMs = 0;
+  let keptLoad = 0;
+  let window = guard?.watch();
+  let windowStart = clock();
+  let windowLengths = results.map((result) => result.times.length);
+
+  const closeWindow = () => {
+    if (!guard || !window) return;
+    const elapsed = clock() - windowStart;
+    const load = window.othersCores();
+    if (load > guard.thresholdCores && discardedMs + elapsed <= guard.maxDiscardedMs) {
+      results.forEach((result, index) => (result.times.length = windowLengths[index]!));
+      discardedMs += elapsed;
+    } else if (elapsed > 0) {
+      keptMs += elapsed;
+      keptLoad += load * elapsed;
+    }
+    window = guard.watch();
+    windowStart = clock();
+    windowLengths = results.map((result) => result.times.length);
+  };
+
   for (let round = 0; ; round++) {
     let ranAny = false;
     for (let offset = 0; offset < subjects.length; offset++) {
@@ -87,6 +143,8 @@ export async function sampleInterleaved(
       ranAny = true;
     }
     if (!ranAny) break;
+    const done = results.every((result, index) => result.error || result.cutShort || result.times.length >= plannedRuns[index]!);
+    if (guard && (done || clock() - windowStart >= guard.windowMs)) closeWindow();
   }
-  return results;
+  return { subjects: results, otherCores: guard && keptMs > 0 ? keptLoad / keptMs : null, discardedMs };
 }

@@ -43,9 +43,9 @@ export interface ResultRow {
   /** Bytes that must stream from memory (weights, or the KV cache) / median time; null for compute-bound rows. */
   gbps: number | null;
   /**
-   * Cores kept busy by other processes, on average, while this row's case was timed (all impls of
-   * a case are timed together). Near 0 on a quiet machine; near 1 on 2 cores means 2-thread rows
-   * could not scale. Null when not measured (skipped rows).
+   * Cores kept busy by other processes, on average, over the timed rounds of this row's case that
+   * were kept (all impls of a case are timed together). Near 0 on a quiet machine; near 1 on 2 cores
+   * means 2-thread rows could not scale. Null when not measured (skipped rows, --quick).
    */
   other_cores: number | null;
   /** "ok", or why the output did not match the f64 check on sampled elements. */

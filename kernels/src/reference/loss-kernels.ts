@@ -74,6 +74,13 @@ function divergenceRow(logQ: Float64Array, logP: Float64Array, buckets: number, 
   return loss;
 }
 
+/**
+ * The least teacher tail mass: top-k log-probabilities rounded to f32 do not sum exactly to the
+ * mass they cover, and a zero tail would make reverse KL infinite wherever the student puts mass
+ * outside the teacher's top-k.
+ */
+export const TEACHER_TAIL_FLOOR = 1e-6;
+
 export function distillationLoss(
   dlogits: FloatArray | undefined,
   logits: FloatArray, // [rows, V]
@@ -91,7 +98,8 @@ export function distillationLoss(
   for (let r = 0; r < rows; r++) if (!mask || mask[r] !== 0) count++;
   if (count === 0) return 0;
   const full = teacher.logits !== undefined;
-  const buckets = full ? V : k + 1;
+  // k = V lists every token: no tail bucket (its teacher mass would be rounding noise).
+  const buckets = full || k === V ? V : k + 1;
   const [logQ, logP, g] = [new Float64Array(buckets), new Float64Array(buckets), new Float64Array(buckets)];
   const bucketOf = new Int32Array(V);
   let loss = 0;
@@ -116,10 +124,12 @@ export function distillationLoss(
         logP[i] = teacher.logprobs![r * k + i]!;
         teacherMass += Math.exp(logP[i]!);
       }
-      let tail = 0;
-      for (let c = 0; c < V; c++) if (bucketOf[c] === k) tail += Math.exp(logp(c));
-      logQ[k] = Math.log(tail);
-      logP[k] = Math.log(Math.max(0, 1 - teacherMass));
+      if (k < V) {
+        let tail = 0;
+        for (let c = 0; c < V; c++) if (bucketOf[c] === k) tail += Math.exp(logp(c));
+        logQ[k] = Math.log(tail);
+        logP[k] = Math.log(Math.max(TEACHER_TAIL_FLOOR, 1 - teacherMass));
+      }
     }
     loss += divergenceRow(logQ, logP, buckets, divergence, beta, g);
     if (!dlogits) continue;

@@ -31,6 +31,48 @@ export interface KernelExports {
   scale(thread: number, threads: number, out: number, x: number, size: number, factor: number): void;
   embedding(thread: number, threads: number, out: number, table: number, ids: number, N: number, V: number, C: number, dtype: number): void;
   argmax(thread: number, threads: number, out: number, x: number, rows: number, C: number): void;
+  // Training (kernels/assembly/training): gradients accumulate.
+  transpose(thread: number, threads: number, out: number, x: number, batch: number, rows: number, cols: number): void;
+  activationBackward(thread: number, threads: number, kind: number, dx: number, dout: number, x: number, size: number): void;
+  swigluBackward(thread: number, threads: number, dgate: number, dup: number, dout: number, gate: number, up: number, size: number): void;
+  scaledAccumulate(
+    thread: number, threads: number, dx: number, dout: number, factors: number, size: number, factorSize: number, factor: number,
+  ): void;
+  broadcastReduce(thread: number, threads: number, db: number, dout: number, factors: number, size: number, bSize: number): void;
+  rmsnormBackwardRows(
+    thread: number, threads: number, dx: number, dout: number, x: number, weight: number, inverses: number, rows: number, C: number, eps: number,
+  ): void;
+  rmsnormBackwardWeight(thread: number, threads: number, dweight: number, dout: number, x: number, inverses: number, rows: number, C: number): void;
+  embeddingBackward(thread: number, threads: number, dtable: number, dout: number, ids: number, N: number, V: number, C: number): void;
+  adamw(
+    thread: number, threads: number, params: number, grads: number, m: number, v: number, size: number,
+    beta1: number, beta2: number, eps: number, stepSize: number, inverseCorrection2: number, decay: number, gradScale: number,
+  ): void;
+  crossEntropy(
+    thread: number, threads: number, rowLosses: number, dlogits: number, logits: number, targets: number, rows: number, V: number, factor: number,
+  ): void;
+  softmaxBackward(thread: number, threads: number, dx: number, dout: number, y: number, rows: number, C: number): void;
+  attentionTraining(
+    thread: number, threads: number, out: number, logsumexp: number, q: number, k: number, v: number, segments: number,
+    B: number, T: number, nHeads: number, nKvHeads: number, D: number, scale: number, scratch: number, scratchStride: number,
+  ): void;
+  attentionTrainingScratchBytes(D: number): number;
+  attentionBackwardQuery(
+    thread: number, threads: number, dq: number, deltas: number, dout: number, q: number, k: number, v: number, out: number, logsumexp: number,
+    segments: number, B: number, T: number, nHeads: number, nKvHeads: number, D: number, scale: number,
+  ): void;
+  attentionBackwardKey(
+    thread: number, threads: number, dk: number, dv: number, deltas: number, dout: number, q: number, k: number, v: number, logsumexp: number,
+    segments: number, B: number, T: number, nHeads: number, nKvHeads: number, D: number, scale: number,
+  ): void;
+  distillation(
+    thread: number, threads: number, rowLosses: number, dlogits: number, logits: number,
+    teacherLogits: number, teacherIndices: number, teacherLogprobs: number, mask: number,
+    rows: number, V: number, k: number, divergence: number, beta: number, temperature: number, factor: number, scratch: number, scratchStride: number,
+  ): void;
+  distillationScratchBytes(V: number): number;
+  /** Not a pool kernel: Σ x² over `size` floats, in f64. */
+  squaredSum(x: number, size: number): number;
 }
 
 /** Kernels that take (thread, threads, ...) and can run on the worker pool, indexed by position. */
@@ -48,6 +90,21 @@ export const KERNEL_NAMES = [
   'scale',
   'embedding',
   'argmax',
+  'transpose',
+  'activationBackward',
+  'swigluBackward',
+  'scaledAccumulate',
+  'broadcastReduce',
+  'rmsnormBackwardRows',
+  'rmsnormBackwardWeight',
+  'embeddingBackward',
+  'adamw',
+  'crossEntropy',
+  'softmaxBackward',
+  'attentionTraining',
+  'attentionBackwardQuery',
+  'attentionBackwardKey',
+  'distillation',
 ] as const;
 
 export type KernelName = (typeof KERNEL_NAMES)[number];
