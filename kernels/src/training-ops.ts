@@ -21,7 +21,7 @@ export interface MatmulBackwardParams {
   /** [batch, M, N] (or [M, N]) */
   dout: Tensor;
   a: Tensor;
-  /** f32 only: a quantized frozen base (LoRA) needs da alone, through a transposed forward matmul */
+  /** f32 only for now. A quantized frozen base (QLoRA) needs da = dout · W with W quantized: not supported yet. */
   b: Tensor;
   transposeB: boolean;
 }
