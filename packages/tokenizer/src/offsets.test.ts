@@ -1,7 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { loadTokenizer } from './index.js';
 import { generateCorpus } from './testing/corpus.js';
 import { testTokenizer } from './testing/load.js';
+import { loadRustTokenizer } from './testing/rust-oracle.js';
+import { vocabularyFiles } from './testing/vocabularies.js';
 import type { Tokenizer } from './tokenizer.js';
 
 /**
@@ -86,4 +89,23 @@ test('llama2 (SentencePiece, Prepend + Replace normalizer, byte fallback): offse
   // Every character is covered, in order (byte-fallback tokens of one emoji share its range).
   expect([...new Set(offsets.slice(1).map(([start, end]) => `${start},${end}`))].map((key) => text.slice(...(key.split(',').map(Number) as [number, number]))).join('')).toBe(text);
   for (const chunk of CORPUS.slice(0, 60)) checkShape(llama2, chunk);
+});
+
+test('a Metaspace pre-tokenizer (Mistral-style Llama 2 vocabulary): ids as Rust gives, offsets point at the words', async () => {
+  const json = structuredClone(vocabularyFiles('llama2').tokenizerJson) as Record<string, unknown>;
+  json['normalizer'] = null;
+  json['pre_tokenizer'] = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false };
+  json['decoder'] = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false };
+  const tokenizer = loadTokenizer(json);
+  const rust = loadRustTokenizer(json);
+  const text = 'Hello world, naïve 👩🏽‍💻 日本語';
+  // Rust recognises special tokens spelled in text; Cria does when asked.
+  const asRust = { allowedSpecial: 'all', addSpecialTokens: false } as const;
+  expect(tokenizer.encode(text, asRust)).toEqual(await rust.encode(text));
+  const { offsets } = checkShape(tokenizer, text);
+  expect(offsets.slice(0, 3).map(([start, end]) => text.slice(start, end))).toEqual(['Hello', ' world', ',']);
+  for (const chunk of CORPUS.slice(0, 40).map((chunk) => chunk.toWellFormed())) {
+    checkShape(tokenizer, chunk, { allowedSpecial: 'all' });
+    expect(tokenizer.encode(chunk, asRust)).toEqual(await rust.encode(chunk));
+  }
 });
