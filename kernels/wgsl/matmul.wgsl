@@ -6,6 +6,8 @@
 // never materialised as f32 in global memory. Edges that are not tile multiples load zeros.
 //
 // Variants: {{WEIGHT_FN}} picks the dtype, {{TRANSPOSE_B}} the layout of B ([N, K] or [K, N]).
+// The matmul backward reuses this kernel: {{TRANSPOSE_A}} reads A stored [K, M] (for Aᵀ·dY and
+// dYᵀ·A) and {{ACCUMULATE}} adds into out (gradients accumulate) instead of overwriting it.
 
 struct Params {
   M: u32,
@@ -27,7 +29,9 @@ struct Params {
 const TILE_M = 64u;
 const TILE_N = 64u;
 const TILE_K = 16u;
+const TRANSPOSE_A = {{TRANSPOSE_A}};
 const TRANSPOSE_B = {{TRANSPOSE_B}};
+const ACCUMULATE = {{ACCUMULATE}};
 
 var<workgroup> tile_a: array<vec4<f32>, 256>; // [TILE_K][TILE_M / 4]
 var<workgroup> tile_b: array<vec4<f32>, 256>; // [TILE_K][TILE_N / 4]
@@ -59,7 +63,11 @@ fn main(
       for (var i = 0u; i < 4u; i++) {
         let m = row0 + quad * 4u + i;
         if (m < params.M && k < K) {
-          values[i] = a[a_base + m * K + k];
+          if (TRANSPOSE_A) {
+            values[i] = a[a_base + k * params.M + m];
+          } else {
+            values[i] = a[a_base + m * K + k];
+          }
         }
       }
       tile_a[kk * 16u + quad] = values;
@@ -112,7 +120,12 @@ fn main(
     for (var j = 0u; j < 4u; j++) {
       let n = col0 + local.x * 4u + j;
       if (n < params.n_count) {
-        out[out_base + m * params.N + n] = acc[i][j];
+        let index = out_base + m * params.N + n;
+        if (ACCUMULATE) {
+          out[index] += acc[i][j];
+        } else {
+          out[index] = acc[i][j];
+        }
       }
     }
   }

@@ -1,5 +1,7 @@
 // Rotary position embedding, one invocation per rotated pair (B · T · nHeads · D/2 of them).
 // 'interleaved' ({{HALF}} = false) rotates (2i, 2i + 1); 'half' ({{HALF}} = true) rotates (i, i + D/2).
+// The backward ({{BACKWARD}} = true) is the transposed rotation, i.e. by −angle, added into out
+// (gradients accumulate); x is then dout and out is dx.
 //
 // Accuracy: the inverse frequencies θ^(−2i/D) come from the host in f64 (`frequencies`), so the only
 // f32 roundings are position · frequency and the trig. GPU sin/cos are only specified on [−π, π],
@@ -20,6 +22,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 
 const HALF = {{HALF}};
+const BACKWARD = {{BACKWARD}};
 const INVERSE_TWO_PI = 0.15915494309189535;
 const TWO_PI_HIGH = 6.28125;
 const TWO_PI_LOW = 0.0019353071795864769;
@@ -41,7 +44,7 @@ fn main(
   let turns = round(angle * INVERSE_TWO_PI);
   let reduced = (angle - turns * TWO_PI_HIGH) - turns * TWO_PI_LOW;
   let c = cos(reduced);
-  let s = sin(reduced);
+  let s = select(sin(reduced), -sin(reduced), BACKWARD);
 
   let base = head_row * params.half_dim * 2u;
   var first: u32;
@@ -55,6 +58,11 @@ fn main(
   }
   let x0 = x[first];
   let x1 = x[second];
-  out[first] = x0 * c - x1 * s;
-  out[second] = x0 * s + x1 * c;
+  if (BACKWARD) {
+    out[first] += x0 * c - x1 * s;
+    out[second] += x0 * s + x1 * c;
+  } else {
+    out[first] = x0 * c - x1 * s;
+    out[second] = x0 * s + x1 * c;
+  }
 }

@@ -11,4 +11,13 @@ export interface StaticServer {
 
 export function resolveInside(root: string, urlPath: string): string | null;
 
-export function startStaticServer(options: { root: string; port?: number; host?: string; fallback?: boolean }): Promise<StaticServer>;
+export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | null;
+
+export function startStaticServer(options: {
+  root: string;
+  port?: number;
+  host?: string;
+  fallback?: boolean;
+  /** Answers a request itself when it returns true (tests: a connection cut mid-body). */
+  intercept?: (request: import('node:http').IncomingMessage, response: import('node:http').ServerResponse) => boolean;
+}): Promise<StaticServer>;

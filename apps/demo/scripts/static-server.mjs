@@ -64,15 +64,46 @@ async function handle(root, request, response) {
     info = await stat(file).catch(() => null);
   }
   if (!info?.isFile()) return send(response, 404, 'not found\n');
-  response.writeHead(200, {
+  const headers = {
     ...ISOLATION_HEADERS,
     'Content-Type': MIME_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
-    'Content-Length': info.size,
+    // Model files are read with range requests (GGUF headers, resumed downloads).
+    'Accept-Ranges': 'bytes',
     // The demo is rebuilt often while developing: never serve a stale bundle.
     'Cache-Control': 'no-store',
-  });
+  };
+  const range = parseRange(request.headers.range, info.size);
+  if (range === 'unsatisfiable') {
+    response.writeHead(416, { ...headers, 'Content-Range': `bytes */${info.size}` });
+    return response.end();
+  }
+  if (range) {
+    response.writeHead(206, { ...headers, 'Content-Length': range.end - range.start + 1, 'Content-Range': `bytes ${range.start}-${range.end}/${info.size}` });
+    if (request.method === 'HEAD') return response.end();
+    return createReadStream(file, range).pipe(response);
+  }
+  response.writeHead(200, { ...headers, 'Content-Length': info.size });
   if (request.method === 'HEAD') return response.end();
   createReadStream(file).pipe(response);
+}
+
+/**
+ * One `bytes=start-end`, `bytes=start-` or `bytes=-suffix` range → inclusive { start, end }; no
+ * header (or a multi-range, which the demo never asks for) → null, served whole.
+ */
+export function parseRange(header, size) {
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header ?? '');
+  if (!match || (match[1] === '' && match[2] === '')) return null;
+  let start;
+  let end;
+  if (match[1] === '') {
+    start = Math.max(0, size - Number(match[2]));
+    end = size - 1;
+  } else {
+    start = Number(match[1]);
+    end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  }
+  return start > end || start >= size ? 'unsatisfiable' : { start, end };
 }
 
 function listen(server, port, host) {
@@ -93,12 +124,15 @@ function listen(server, port, host) {
 
 /**
  * Starts serving `root` on `host:port`. When `port` is busy and `fallback` is set, takes any free
- * port instead. Port 0 always picks a free port (what the end-to-end test uses).
+ * port instead. Port 0 always picks a free port (what the end-to-end test uses). `intercept(request,
+ * response)` returning true means it answered the request (tests).
  * Resolves to `{ server, url, close() }`.
  */
-export async function startStaticServer({ root, port = 0, host = '127.0.0.1', fallback = true }) {
+export async function startStaticServer({ root, port = 0, host = '127.0.0.1', fallback = true, intercept }) {
   const absoluteRoot = resolve(root);
   const server = createServer((request, response) => {
+    // `intercept` (tests) may answer a request itself, e.g. to cut a download mid-body.
+    if (intercept?.(request, response)) return;
     handle(absoluteRoot, request, response).catch((error) => {
       if (!response.headersSent) send(response, 500, `${error.message}\n`);
       else response.destroy(error);

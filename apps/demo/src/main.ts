@@ -6,6 +6,8 @@ import { byId } from './dom.js';
 import { renderBackends, renderEnvironment } from './environment-panel.js';
 import { probeEnvironment } from './environment.js';
 import { freshSeed, runKernelCheck } from './kernel-check.js';
+import { setupChat } from './chat/chat-panel.js';
+import { setupTabs } from './tabs.js';
 
 /**
  * The page's wiring: probe the environment, start the backends, then run the kernel check or the
@@ -106,6 +108,8 @@ async function benchmark(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  setupTabs();
+  setupChat();
   const environmentSection = byId('environment');
   const report = await probeEnvironment();
   const backendsSlot = renderEnvironment(byId('environment-grid'), report);

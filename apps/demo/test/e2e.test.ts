@@ -1,8 +1,11 @@
 import { OP_NAMES } from '@cria/kernels';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from '../scripts/ensure-built.mjs';
+import { DEFAULT_MODEL_DIRECTORY, ensureBuilt } from '../scripts/ensure-built.mjs';
 import { startStaticServer, type StaticServer } from '../scripts/static-server.mjs';
 
 /**
@@ -29,6 +32,27 @@ const SEED = process.env.CRIA_TEST_SEED;
 const REQUIRED_BACKENDS = ['reference', 'wasm', 'wasm-threads', 'webgpu'];
 const SCREENSHOT = '/tmp/cria-demo-e2e.png';
 
+const GGUF_FILE = 'model-q8_0.gguf';
+let ggufBytes: Buffer;
+/** Requests under /flaky/ (the Range header each carried); the first full download of each path is cut mid-body. */
+const flakyRequests: Array<{ path: string; range: string | undefined }> = [];
+const cutPaths = new Set<string>();
+
+function cutFirstDownload(request: IncomingMessage, response: ServerResponse): boolean {
+  if (!request.url?.startsWith('/flaky/')) return false;
+  const path = request.url.slice('/flaky'.length);
+  flakyRequests.push({ path, range: request.headers.range });
+  if (request.headers.range || cutPaths.has(path) || !path.endsWith('.gguf')) {
+    request.url = path; // served normally, ranges included
+    return false;
+  }
+  cutPaths.add(path);
+  // Announce the whole file, send the first 40 %, then drop the connection.
+  response.writeHead(200, { 'Content-Length': ggufBytes.byteLength, 'Content-Type': 'application/octet-stream', 'Cross-Origin-Resource-Policy': 'same-origin' });
+  response.write(ggufBytes.subarray(0, Math.floor(ggufBytes.byteLength * 0.4)), () => setTimeout(() => response.socket?.destroy(), 50));
+  return true;
+}
+
 describe('demo page in headless Chromium', () => {
   let server: StaticServer;
   let browser: Browser;
@@ -38,7 +62,8 @@ describe('demo page in headless Chromium', () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (or set CRIA_CHROMIUM to a Chromium binary)`);
     const root = await ensureBuilt({ log: () => {} });
-    server = await startStaticServer({ root, port: 0 });
+    ggufBytes = readFileSync(join(root, DEFAULT_MODEL_DIRECTORY, GGUF_FILE));
+    server = await startStaticServer({ root, port: 0, intercept: cutFirstDownload });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1180, height: 900 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -114,6 +139,73 @@ describe('demo page in headless Chromium', () => {
     expect(results.filter((result) => result.status !== 'done' || !(result.gflops > 0))).toEqual([]);
     expect(new Set(results.map((result) => result.backend))).toEqual(new Set(REQUIRED_BACKENDS));
     expect(await page.locator('#benchmark-chart svg rect').count()).toBeGreaterThanOrEqual(results.length);
+  });
+
+  /** Loads a model in the Chat tab; resolves to the backend the engine reports. */
+  async function loadModel(options: { choice: string; backend: string; url?: string; sha256?: string }): Promise<string> {
+    await page.click('#tab-chat');
+    await page.selectOption('#model-choice', options.choice);
+    await page.selectOption('#chat-backend', options.backend);
+    if (options.url !== undefined) await page.fill('#model-url', options.url);
+    await page.fill('#model-sha256', options.sha256 ?? '');
+    await page.click('#load-button');
+    await page.waitForSelector('#chat[data-state="ready"], #chat[data-state="error"]', { timeout: 90_000 });
+    return (await page.locator('[data-testid="chat-backend"]').textContent().catch(() => '')) ?? '';
+  }
+
+  async function chat(message: string): Promise<{ text: string; tokensPerSecond: number; stats: string }> {
+    await page.fill('#max-tokens', '12');
+    await page.fill('#temperature', '0');
+    await page.fill('#chat-input', message);
+    const replies = await page.locator('.message.assistant').count();
+    // The click handler sets data-state="generating" before its first await, so this waits for the reply.
+    await page.click('#send-button');
+    await page.waitForSelector('#chat[data-state="ready"], #chat[data-state="error"]', { timeout: 90_000 });
+    expect(await page.getAttribute('#chat', 'data-state'), await page.locator('#chat-status').textContent() ?? '').toBe('ready');
+    const text = (await page.locator('.message.assistant').nth(replies).textContent()) ?? '';
+    const stats = (await page.locator('#chat-stats').textContent()) ?? '';
+    return { text, tokensPerSecond: Number(await page.getAttribute('#chat-stats', 'data-tokens-per-second')), stats };
+  }
+
+  for (const backend of ['wasm', 'webgpu']) {
+    it(`chats with the built-in model in a Web Worker on ${backend}`, async () => {
+      const chosen = await loadModel({ choice: 'default-hf', backend });
+      expect(await page.getAttribute('#chat', 'data-state'), await page.locator('#chat-status').textContent() ?? '').toBe('ready');
+      console.log(`[demo e2e] chat backend: ${chosen}`);
+      expect(chosen.toLowerCase()).toContain(backend === 'webgpu' ? 'webgpu' : 'wasm');
+      expect(await page.getAttribute('#chat', 'data-engine')).toBe('worker');
+      // The engine really lives in a worker: the page has one running dist/engine-worker.js.
+      expect(page.workers().map((worker) => worker.url()).some((url) => url.endsWith('/engine-worker.js'))).toBe(true);
+
+      const reply = await chat('Hello from the e2e test');
+      console.log(`[demo e2e] ${backend} reply ${JSON.stringify(reply.text)}; ${reply.stats}`);
+      expect(reply.text.length).toBeGreaterThan(0);
+      expect(reply.tokensPerSecond).toBeGreaterThan(0);
+      expect(reply.stats).toMatch(/tokens\/s/);
+    });
+  }
+
+  it('resumes a download cut mid-body (Range from the cached length) and rejects a wrong SHA-256', async () => {
+    const sha256 = createHash('sha256').update(ggufBytes).digest('hex');
+    const url = `${server.url}flaky/${DEFAULT_MODEL_DIRECTORY}/${GGUF_FILE}`;
+    let started = Date.now();
+    await loadModel({ choice: "url", backend: "wasm", url, sha256 });
+    console.log(`[demo e2e] resumed load ${Date.now() - started} ms`);
+    started = Date.now();
+    expect(await page.getAttribute('#chat', 'data-state'), await page.locator('#chat-status').textContent() ?? '').toBe('ready');
+    const ggufRequests = flakyRequests.filter((request) => request.path.endsWith(GGUF_FILE));
+    console.log(`[demo e2e] flaky download requests: ${JSON.stringify(ggufRequests)}`);
+    expect(ggufRequests[0]!.range).toBeUndefined();
+    const resumedFrom = Number(/^bytes=(\d+)-$/.exec(ggufRequests[1]?.range ?? '')?.[1]);
+    expect(resumedFrom).toBeGreaterThan(0);
+    expect(resumedFrom).toBeLessThan(ggufBytes.byteLength);
+    expect((await chat('after a resumed download')).text.length).toBeGreaterThan(0);
+
+    // Same bytes, another URL (not cached yet), a wrong hash: a typed error, shown on the page.
+    await loadModel({ choice: 'url', backend: 'wasm', url: `${server.url}${DEFAULT_MODEL_DIRECTORY}/${GGUF_FILE}`, sha256: '0'.repeat(64) });
+    console.log(`[demo e2e] mismatch ${Date.now() - started} ms`);
+    expect(await page.getAttribute('#chat', 'data-state')).toBe('error');
+    expect(await page.locator('#chat-status').textContent()).toMatch(/IntegrityError: .*SHA-256 mismatch: expected 0{64}, got [0-9a-f]{64}/);
   });
 
   it('logged no page errors', () => {

@@ -61,6 +61,13 @@ describe('computeBars', () => {
     expect(bar!.detail).toBe('100 ms (tfjs-wasm ×1) / 50 ms (cria-wasm-relaxed ×1); other processes used up to 0.80 cores meanwhile');
   });
 
+  it('does not judge thread scaling measured while another process held a core', () => {
+    const busy = { other_cores: 0.9 };
+    const bars = computeBars([row('cria-wasm-relaxed', 1, 40, busy), row('cria-wasm-relaxed', 2, 40, busy), row('tfjs-wasm', 1, 60, busy)]);
+    expect(bars[0]!.status).toBe('PASS'); // 1-thread comparisons share the load, interleaved
+    expect(bars[2]).toMatchObject({ status: 'INCONCLUSIVE', ratio: 1 });
+  });
+
   it('does not credit a kernel whose output failed the check', () => {
     const [bar] = computeBars([row('tfjs-wasm', 1, 100), row('cria-wasm-relaxed', 1, 10, { check: 'MISMATCH: normalised error 1 > 1e-8' })]);
     expect(bar!.status).toBe('NOT MEASURED');

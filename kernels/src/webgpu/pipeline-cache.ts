@@ -1,16 +1,24 @@
+import adamwSource from '../../wgsl/adamw.wgsl';
 import argmaxSource from '../../wgsl/argmax.wgsl';
+import attentionTrainingSource from '../../wgsl/attention-training.wgsl';
 import attentionDecodeSource from '../../wgsl/attention-decode.wgsl';
 import attentionSource from '../../wgsl/attention.wgsl';
+import elementwiseBackwardSource from '../../wgsl/elementwise-backward.wgsl';
 import elementwiseSource from '../../wgsl/elementwise.wgsl';
+import embeddingBackwardSource from '../../wgsl/embedding-backward.wgsl';
 import embeddingSource from '../../wgsl/embedding.wgsl';
+import fillSource from '../../wgsl/fill.wgsl';
+import lossesSource from '../../wgsl/losses.wgsl';
 import matmulSource from '../../wgsl/matmul.wgsl';
 import matvecQuantSource from '../../wgsl/matvec-quant.wgsl';
 import matvecSource from '../../wgsl/matvec.wgsl';
+import normalizationBackwardSource from '../../wgsl/normalization-backward.wgsl';
 import normalizationSource from '../../wgsl/normalization.wgsl';
 import ropeSource from '../../wgsl/rope.wgsl';
 import rowSumSubgroupSource from '../../wgsl/row-sum-subgroup.wgsl';
 import rowSumWorkgroupSource from '../../wgsl/row-sum-workgroup.wgsl';
 import softmaxSource from '../../wgsl/softmax.wgsl';
+import sumOfSquaresSource from '../../wgsl/sum-of-squares.wgsl';
 import weightsSource from '../../wgsl/weights.wgsl';
 import workgroupReduceSource from '../../wgsl/workgroup-reduce.wgsl';
 
@@ -39,6 +47,15 @@ const SHADERS = {
   rope: { source: ropeSource },
   elementwise: { source: elementwiseSource },
   embedding: { source: embeddingSource, includes: [weightsSource] },
+  // Training (webgpu-training.ts); matmul and rope backward are variants of their forward files.
+  'attention-training': { source: attentionTrainingSource },
+  'normalization-backward': { source: normalizationBackwardSource, includes: [workgroupReduceSource] },
+  'elementwise-backward': { source: elementwiseBackwardSource },
+  'embedding-backward': { source: embeddingBackwardSource },
+  losses: { source: lossesSource, includes: [workgroupReduceSource] },
+  adamw: { source: adamwSource },
+  'sum-of-squares': { source: sumOfSquaresSource, includes: [workgroupReduceSource] },
+  fill: { source: fillSource },
 } satisfies Record<string, ShaderFile>;
 
 export type ShaderName = keyof typeof SHADERS;

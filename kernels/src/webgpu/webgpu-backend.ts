@@ -16,6 +16,7 @@ import type {
   UnaryParams,
 } from '../ops.js';
 import { Tensor, assertLive } from '../tensor.js';
+import type { TrainingOps } from '../training-ops.js';
 import * as check from '../validate.js';
 import { BufferPool, BufferUsage, type BufferPoolStats } from './buffer-pool.js';
 import { CommandRecorder, type SubmitStats } from './command-recorder.js';
@@ -29,6 +30,7 @@ import type { OpContext } from './ops/op-context.js';
 import { rope } from './ops/rope.js';
 import { PipelineCache } from './pipeline-cache.js';
 import { packPart, planParts, unpackPart, type GpuPart, type GpuStorage } from './tensor-layout.js';
+import { createWebGPUTrainingOps } from './webgpu-training.js';
 
 export interface WebGPUBackendOptions extends WebGPUDeviceOptions {
   /**
@@ -47,7 +49,7 @@ const MAP_READ = 1;
  * kernels in kernels/wgsl, and one `queue.submit` runs everything recorded when a result is read or
  * `sync` is called.
  */
-export class WebGPUBackend implements Backend, OpContext {
+export class WebGPUBackend implements Backend, TrainingOps, OpContext {
   readonly name = 'webgpu' as const;
   readonly info: BackendInfo;
   readonly device: GPUDevice;
@@ -62,6 +64,7 @@ export class WebGPUBackend implements Backend, OpContext {
   readonly #frequencies = new Map<string, GPUBuffer>();
   /** Caller-computed frequencies (rope scaling), keyed by the array's identity. */
   readonly #customFrequencies = new Map<Float32Array, GPUBuffer>();
+  readonly #training: TrainingOps = createWebGPUTrainingOps(this, (op, ...tensors) => this.#live(op, ...tensors));
 
   constructor(
     acquired: AcquiredDevice,
@@ -255,6 +258,26 @@ export class WebGPUBackend implements Backend, OpContext {
     // Elements are 4 bytes, so offsets and size meet copyBufferToBuffer's 4-byte alignment.
     this.recorder.copy(source.buffer, xOffset * 4, target.buffer, outOffset * 4, count * 4);
   }
+
+  // Training ops (webgpu-training.ts).
+  matmulBackward(params: Parameters<TrainingOps['matmulBackward']>[0]): void { this.#training.matmulBackward(params); }
+  rmsnormBackward(params: Parameters<TrainingOps['rmsnormBackward']>[0]): void { this.#training.rmsnormBackward(params); }
+  ropeBackward(params: Parameters<TrainingOps['ropeBackward']>[0]): void { this.#training.ropeBackward(params); }
+  attentionForTraining(params: Parameters<TrainingOps['attentionForTraining']>[0]): void { this.#training.attentionForTraining(params); }
+  attentionBackward(params: Parameters<TrainingOps['attentionBackward']>[0]): void { this.#training.attentionBackward(params); }
+  softmaxBackward(params: Parameters<TrainingOps['softmaxBackward']>[0]): void { this.#training.softmaxBackward(params); }
+  siluBackward(params: Parameters<TrainingOps['siluBackward']>[0]): void { this.#training.siluBackward(params); }
+  geluBackward(params: Parameters<TrainingOps['geluBackward']>[0]): void { this.#training.geluBackward(params); }
+  swigluBackward(params: Parameters<TrainingOps['swigluBackward']>[0]): void { this.#training.swigluBackward(params); }
+  embeddingBackward(params: Parameters<TrainingOps['embeddingBackward']>[0]): void { this.#training.embeddingBackward(params); }
+  addBackward(params: Parameters<TrainingOps['addBackward']>[0]): void { this.#training.addBackward(params); }
+  mulBackward(params: Parameters<TrainingOps['mulBackward']>[0]): void { this.#training.mulBackward(params); }
+  scaleBackward(params: Parameters<TrainingOps['scaleBackward']>[0]): void { this.#training.scaleBackward(params); }
+  crossEntropy(params: Parameters<TrainingOps['crossEntropy']>[0]): void { this.#training.crossEntropy(params); }
+  distillationLoss(params: Parameters<TrainingOps['distillationLoss']>[0]): void { this.#training.distillationLoss(params); }
+  adamw(params: Parameters<TrainingOps['adamw']>[0]): void { this.#training.adamw(params); }
+  sumOfSquares(params: Parameters<TrainingOps['sumOfSquares']>[0]): void { this.#training.sumOfSquares(params); }
+  fill(params: Parameters<TrainingOps['fill']>[0]): void { this.#training.fill(params); }
 
   // OpContext
 

@@ -13,3 +13,11 @@ export { KvCache } from './model/kv-cache.js';
 export { configFromGguf, configFromHf, ModelConfigError, SUPPORTED_ARCHITECTURES, type ModelConfig, type SupportedArchitecture } from './model/model-config.js';
 export { llama3InverseFrequencies, type Llama3RopeScaling } from './model/rope-scaling.js';
 export { Sampler, type SamplerOptions, type SampledToken, type TokenChoice } from './sampling/sampler.js';
+
+export type { ModelLocation } from './loading/model-location.js';
+export { browserModelLocation, isBrowserModelSource, namedBlobs, type BrowserModelSource, type BrowserLocationOptions, type NamedBlob } from './loading/browser/browser-model-location.js';
+export { downloadFile, defaultModelCache, sha256Hex, MODEL_CACHE_NAME, type CacheLike, type DownloadOptions } from './loading/browser/cached-download.js';
+export { DownloadError, IntegrityError } from './loading/browser/download-errors.js';
+export { createWorkerEngine, type WorkerEngine, type WorkerEngineOptions } from './worker/create-worker-engine.js';
+export { serveEngine } from './worker/serve-engine.js';
+export type { MessageEndpoint, WorkerCreateOptions } from './worker/worker-protocol.js';

@@ -4,6 +4,7 @@
  * Field names follow OpenAI's wire format (snake_case) so the HTTP server passes them through unchanged.
  */
 import type { BackendChoice } from '@cria/kernels';
+import type { ModelLocation } from '../loading/model-location.js';
 
 export type Role = 'system' | 'user' | 'assistant';
 
@@ -120,8 +121,11 @@ export interface LoadProgress {
 }
 
 export interface EngineOptions {
-  /** A model directory (HF: config.json + safetensors + tokenizer.json), a .gguf path, or a URL. */
-  model: string;
+  /**
+   * A model directory (HF: config.json + safetensors + tokenizer.json), a .gguf path, or a URL; or a
+   * ModelLocation (browser files or a cached download: `browserModelLocation`).
+   */
+  model: string | ModelLocation;
   backend?: BackendChoice;
   /** Maximum context (prompt + generated) the KV cache is allocated for; default min(model max, 4096). */
   contextLength?: number;

@@ -3,6 +3,7 @@ import type { Tokenizer } from '@cria/tokenizer';
 import type { LoadProgress } from '../engine/api-types.js';
 import { LlamaModel } from '../model/llama-model.js';
 import { expectedTensors } from '../model/weight-names.js';
+import type { ModelLocation } from './model-location.js';
 import { openModel } from './open-model.js';
 import { uploadWeights } from './upload-weights.js';
 
@@ -21,7 +22,7 @@ export interface LoadModelOptions {
  * Opens a model (directory, .gguf or URL), checks every tensor against its config and streams the
  * weights onto `backend` one tensor at a time. The reader is closed once the weights are up.
  */
-export async function loadModel(location: string, backend: Backend, options: LoadModelOptions = {}): Promise<LoadedModel> {
+export async function loadModel(location: string | ModelLocation, backend: Backend, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const opened = await openModel(location);
   try {
     const names = expectedTensors(opened.config, opened.format);

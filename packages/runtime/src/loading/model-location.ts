@@ -13,8 +13,9 @@ export type ModelLocation =
 
 const isUrl = (location: string) => /^https?:\/\//i.test(location);
 
-/** Resolves `model` (EngineOptions.model) to a location, or throws ModelNotFoundError. */
-export async function resolveModelLocation(model: string): Promise<ModelLocation> {
+/** Resolves `model` (EngineOptions.model) to a location, or throws ModelNotFoundError. A ModelLocation (browser files, a cached download) is used as is. */
+export async function resolveModelLocation(model: string | ModelLocation): Promise<ModelLocation> {
+  if (typeof model === 'object' && model !== null && (model.kind === 'gguf' || model.kind === 'directory')) return model;
   if (typeof model !== 'string' || model.length === 0) throw new ModelNotFoundError(String(model), 'pass a model directory, a .gguf file, or a URL');
   return isUrl(model) ? urlLocation(model) : pathLocation(model);
 }

@@ -22,7 +22,7 @@ export interface OpenModel {
 }
 
 /** Opens a model directory (HF), a .gguf file, or a URL of either; reads no weights yet. */
-export async function openModel(model: string): Promise<OpenModel> {
+export async function openModel(model: string | ModelLocation): Promise<OpenModel> {
   const location = await resolveModelLocation(model);
   return location.kind === 'gguf' ? openGguf(location) : openHfDirectory(location);
 }

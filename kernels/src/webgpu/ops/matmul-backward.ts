@@ -1,0 +1,82 @@
+import type { MatmulBackwardParams } from '../../training-ops.js';
+import { checkMatmulBackward } from '../../validate-training.js';
+import { u32, type OpContext } from './op-context.js';
+
+const TILE = 64;
+
+/** One product of the tiled kernel (matmul.wgsl), added into `out`. Dimensions are the product's own. */
+interface Product {
+  out: GPUBufferBinding;
+  a: GPUBufferBinding;
+  b: GPUBufferBinding;
+  /** batches; strides are per batch, 0 to broadcast */
+  batch: number;
+  M: number;
+  N: number;
+  K: number;
+  strides: { a: number; b: number; out: number };
+  /** A stored [K, M] instead of [M, K] */
+  transposeA: boolean;
+  /** B stored [N, K] instead of [K, N] */
+  transposeB: boolean;
+}
+
+function accumulateProduct(context: OpContext, p: Product): void {
+  const pipeline = context.pipelines.get('matmul', 'main', {
+    WEIGHT_FN: 'weight_f32',
+    TRANSPOSE_A: p.transposeA,
+    TRANSPOSE_B: p.transposeB,
+    ACCUMULATE: true,
+  });
+  const uniforms = [p.M, p.N, p.K, 0, p.N, p.strides.a, p.strides.b, p.strides.out, 0].map(u32);
+  context.recorder.dispatch(pipeline, [p.a, p.b, p.out], uniforms, [Math.ceil(p.N / TILE), Math.ceil(p.M / TILE), p.batch]);
+}
+
+/**
+ * dA += dY · Bᵀ (or dY · B when B is stored [N, K]) and dB += Aᵀ · dY (or dYᵀ · A), each one
+ * dispatch of the forward's 64×64 workgroup-tiled kernel with transposed-operand variants, adding
+ * straight into the gradient: no transposed copies, no temporaries. A B broadcast over the batch
+ * gets one dB whose inner dimension runs over batch · M rows.
+ */
+export function matmulBackward(context: OpContext, params: MatmulBackwardParams): void {
+  const { batch, M, N, K, broadcastB } = checkMatmulBackward(params);
+  if (batch * M * N * K === 0) return;
+  const { da, db, transposeB } = params;
+  const dout = context.binding(params.dout, 'matmulBackward', 'dout');
+  const a = context.binding(params.a, 'matmulBackward', 'a');
+  const bStride = broadcastB || batch === 1 ? 0 : N * K;
+  if (da) {
+    accumulateProduct(context, {
+      out: context.binding(da, 'matmulBackward', 'da'),
+      a: dout,
+      b: context.binding(params.b, 'matmulBackward', 'b'),
+      batch,
+      M,
+      N: K,
+      K: N,
+      strides: { a: M * N, b: bStride, out: M * K },
+      transposeA: false,
+      // B [K, N] is read as the product's [N', K'] = Bᵀ; B [N, K] is the product's plain [K', N'].
+      transposeB: !transposeB,
+    });
+  }
+  if (db) {
+    const single = bStride === 0;
+    const [groups, rows] = single ? [1, batch * M] : [batch, M];
+    const out = context.binding(db, 'matmulBackward', 'db');
+    // Aᵀ · dY = [K, rows] · [rows, N], or dYᵀ · A = [N, rows] · [rows, K] when B is stored [N, K].
+    const [left, right, leftWidth, rightWidth] = transposeB ? [dout, a, N, K] : [a, dout, K, N];
+    accumulateProduct(context, {
+      out,
+      a: left,
+      b: right,
+      batch: groups,
+      M: leftWidth,
+      N: rightWidth,
+      K: rows,
+      strides: { a: rows * leftWidth, b: rows * rightWidth, out: leftWidth * rightWidth },
+      transposeA: true,
+      transposeB: false,
+    });
+  }
+}

@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { downloadFile, type CacheLike } from './cached-download.js';
+import { DownloadError, IntegrityError } from './download-errors.js';
+
+const FILE = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 31 + (i >> 8)) & 0xff);
+const SHA256 = createHash('sha256').update(FILE).digest('hex');
+
+/** The Cache API's get/put/delete over a Map (Node has no `caches`). */
+class MemoryCache implements CacheLike {
+  readonly entries = new Map<string, Blob>();
+  async match(key: string) {
+    const blob = this.entries.get(key);
+    return blob ? new Response(blob) : undefined;
+  }
+  async put(key: string, response: Response) {
+    this.entries.set(key, await response.blob());
+  }
+  async delete(key: string) {
+    return this.entries.delete(key);
+  }
+}
+
+/** Serves FILE with ranges; `/cut` drops the connection after `cutAfter` bytes of the first full-body answer. */
+let server: Server;
+let base: string;
+let requests: Array<{ url: string; range?: string }> = [];
+let cutsLeft = 0;
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    requests.push({ url: request.url!, range: request.headers.range });
+    if (request.url === '/missing') return response.writeHead(404).end();
+    const range = /bytes=(\d+)-/.exec(request.headers.range ?? '');
+    const start = range ? Number(range[1]) : 0;
+    const body = FILE.subarray(start);
+    response.writeHead(range ? 206 : 200, {
+      'content-length': body.byteLength,
+      ...(range ? { 'content-range': `bytes ${start}-${FILE.byteLength - 1}/${FILE.byteLength}` } : {}),
+    });
+    if (request.url === '/cut' && cutsLeft > 0) {
+      cutsLeft--;
+      // Half the remaining body, then a reset: the client sees the stream fail mid-body.
+      response.write(body.subarray(0, body.byteLength >> 1), () => setTimeout(() => response.socket?.destroy(), 20));
+      return;
+    }
+    response.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+afterAll(() => new Promise((resolve) => server.close(resolve)));
+beforeEach(() => {
+  requests = [];
+  cutsLeft = 0;
+});
+
+describe('downloadFile', () => {
+  it('downloads with progress, caches, and answers the next call from the cache', async () => {
+    const cache = new MemoryCache();
+    const progress: number[] = [];
+    const blob = await downloadFile(`${base}/file`, { cache, sha256: SHA256, onProgress: (event) => progress.push(event.loadedBytes) });
+    expect(new Uint8Array(await blob.arrayBuffer())).toEqual(FILE);
+    expect(progress.at(-1)).toBe(FILE.byteLength);
+    expect([...cache.entries.keys()]).toEqual([`${base}/file`]);
+    await downloadFile(`${base}/file`, { cache });
+    expect(requests).toHaveLength(1);
+  });
+
+  it('resumes an interrupted download with a Range request from the bytes it kept', async () => {
+    const cache = new MemoryCache();
+    cutsLeft = 2;
+    const blob = await downloadFile(`${base}/cut`, { cache, sha256: SHA256, partBytes: 16_384 });
+    expect(new Uint8Array(await blob.arrayBuffer())).toEqual(FILE);
+    expect(requests[0]!.range).toBeUndefined();
+    const resumedFrom = requests.slice(1).map((request) => Number(/bytes=(\d+)-/.exec(request.range ?? '')?.[1]));
+    expect(resumedFrom).toHaveLength(2);
+    expect(resumedFrom[0]).toBeGreaterThan(0);
+    expect(resumedFrom[1]).toBeGreaterThan(resumedFrom[0]!);
+    // The parts were joined into the file and dropped.
+    expect([...cache.entries.keys()]).toEqual([`${base}/cut`]);
+  });
+
+  it('resumes in a later call from the parts an earlier one left in the cache', async () => {
+    const cache = new MemoryCache();
+    cutsLeft = 1;
+    await expect(downloadFile(`${base}/cut`, { cache, retries: 0, partBytes: 16_384 })).rejects.toBeInstanceOf(DownloadError);
+    const kept = [...cache.entries.values()].reduce((sum, blob) => sum + blob.size, 0);
+    expect(kept).toBeGreaterThan(0);
+    const blob = await downloadFile(`${base}/cut`, { cache, sha256: SHA256 });
+    expect(new Uint8Array(await blob.arrayBuffer())).toEqual(FILE);
+    expect(requests.at(-1)!.range).toBe(`bytes=${kept}-`);
+  });
+
+  it('rejects a SHA-256 mismatch with IntegrityError and keeps no copy', async () => {
+    const cache = new MemoryCache();
+    const wrong = '0'.repeat(64);
+    const failure = downloadFile(`${base}/file`, { cache, sha256: wrong });
+    await expect(failure).rejects.toBeInstanceOf(IntegrityError);
+    await expect(failure).rejects.toMatchObject({ expected: wrong, got: SHA256, code: 'integrity_mismatch' });
+    expect(cache.entries.size).toBe(0);
+    // A cached copy that no longer matches is dropped too.
+    await downloadFile(`${base}/file`, { cache });
+    await expect(downloadFile(`${base}/file`, { cache, sha256: wrong })).rejects.toBeInstanceOf(IntegrityError);
+    expect(cache.entries.size).toBe(0);
+  });
+
+  it('names HTTP errors and stops on abort', async () => {
+    await expect(downloadFile(`${base}/missing`, { cache: null })).rejects.toMatchObject({ httpStatus: 404, code: 'download_failed' });
+    const controller = new AbortController();
+    controller.abort();
+    await expect(downloadFile(`${base}/file`, { cache: null, signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});

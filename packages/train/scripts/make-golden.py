@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""Writes packages/train/fixtures/golden-{llama,qwen2-tied}.safetensors: the golden runs Cria's training is checked against.
+
+A tiny Llama-family model written out in plain PyTorch (no transformers library) with Hugging Face
+Llama semantics: RMSNorm (eps inside the rsqrt), RoPE in the `rotate_half` layout, grouped-query
+attention (query head h reads kv head h // (H / KV), as `repeat_kv` does), SwiGLU MLP; the
+"llama" variant has an untied head, "qwen2-tied" adds q/k/v biases and ties the head to the embedding.
+One row of the batch packs two samples (block-diagonal causal mask, positions restarting), and some
+targets are -100 (ignored, as prompt tokens are in completion-only training).
+
+Everything runs in float64, so the fixture holds the exact values Cria's float32 should approach.
+The fixture stores: the weights, the batch, the logits, the loss, every parameter gradient, then
+the losses and grad norms of 10 AdamW steps (warmup + cosine schedule, no decay on 1-D parameters,
+global-norm clipping, 2 micro-batches of gradient accumulation) and the final weights.
+
+Regenerate (needs Debian's python3-torch; CI never runs this, it reads the committed fixture):
+    apt-get install -y python3-torch
+    /usr/bin/python3 packages/train/scripts/make-golden.py   (the system Python that has python3-torch)
+"""
+import json
+import math
+import os
+import struct
+
+import torch
+
+MAGIC = "cria-train-golden"
+VERSION = 1
+
+# Two variants: Llama (untied head) and Qwen2 (q/k/v biases, head tied to the embedding).
+VARIANTS = {
+    "llama": dict(
+        architectures=["LlamaForCausalLM"],
+        vocab_size=48, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=2, rms_norm_eps=1e-5, rope_theta=10000.0,
+        tie_word_embeddings=False,
+    ),
+    "qwen2-tied": dict(
+        architectures=["Qwen2ForCausalLM"],
+        vocab_size=48, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=2, rms_norm_eps=1e-6, rope_theta=1000000.0,
+        tie_word_embeddings=True,
+    ),
+}
+CONFIG = VARIANTS["llama"]
+TRAINING = dict(
+    learning_rate=1e-2, betas=[0.9, 0.95], eps=1e-8, weight_decay=0.1, max_grad_norm=1.0,
+    warmup_steps=3, total_steps=10, schedule="cosine", micro_batches=2,
+)
+SEED = 1234
+
+
+def make_weights(generator):
+    c = CONFIG
+    C, I, V = c["hidden_size"], c["intermediate_size"], c["vocab_size"]
+    D = C // c["num_attention_heads"]
+    kv_rows = c["num_key_value_heads"] * D
+    # std 0.1 rather than HF's 0.02 so attention is far from uniform; norms near (not at) 1 so their gradients show.
+    normal = lambda *shape, std=0.1: torch.randn(*shape, generator=generator, dtype=torch.float64) * std
+    weights = {"model.embed_tokens.weight": normal(V, C)}
+    for layer in range(c["num_hidden_layers"]):
+        prefix = f"model.layers.{layer}."
+        weights[prefix + "input_layernorm.weight"] = 1 + normal(C)
+        weights[prefix + "self_attn.q_proj.weight"] = normal(C, C)
+        weights[prefix + "self_attn.k_proj.weight"] = normal(kv_rows, C)
+        weights[prefix + "self_attn.v_proj.weight"] = normal(kv_rows, C)
+        if c["architectures"][0] == "Qwen2ForCausalLM":
+            weights[prefix + "self_attn.q_proj.bias"] = normal(C)
+            weights[prefix + "self_attn.k_proj.bias"] = normal(kv_rows)
+            weights[prefix + "self_attn.v_proj.bias"] = normal(kv_rows)
+        weights[prefix + "self_attn.o_proj.weight"] = normal(C, C)
+        weights[prefix + "post_attention_layernorm.weight"] = 1 + normal(C)
+        weights[prefix + "mlp.gate_proj.weight"] = normal(I, C)
+        weights[prefix + "mlp.up_proj.weight"] = normal(I, C)
+        weights[prefix + "mlp.down_proj.weight"] = normal(C, I)
+    weights["model.norm.weight"] = 1 + normal(C)
+    if not c["tie_word_embeddings"]:
+        weights["lm_head.weight"] = normal(V, C)
+    return {name: tensor.requires_grad_(True) for name, tensor in weights.items()}
+
+
+def rmsnorm(x, weight):
+    return weight * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + CONFIG["rms_norm_eps"]))
+
+
+def rotate_half(x):
+    half = x.shape[-1] // 2
+    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+
+
+def rope(x, positions):  # x [B, heads, T, D], positions [B, T]
+    D = x.shape[-1]
+    inverse_frequencies = 1.0 / (CONFIG["rope_theta"] ** (torch.arange(0, D, 2, dtype=torch.float64) / D))
+    angles = positions[:, :, None].double() * inverse_frequencies  # [B, T, D/2]
+    angles = torch.cat((angles, angles), dim=-1)[:, None]  # [B, 1, T, D]
+    return x * angles.cos() + rotate_half(x) * angles.sin()
+
+
+def forward(w, ids, positions, segments):
+    c = CONFIG
+    B, T = ids.shape
+    H, KV = c["num_attention_heads"], c["num_key_value_heads"]
+    D = c["hidden_size"] // H
+    causal = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    mask = causal[None] & (segments[:, :, None] == segments[:, None, :])  # [B, T, T]: block-diagonal causal
+    x = w["model.embed_tokens.weight"][ids]  # [B, T, C]
+    for layer in range(c["num_hidden_layers"]):
+        p = f"model.layers.{layer}."
+        h = rmsnorm(x, w[p + "input_layernorm.weight"])
+        q = linear(h, w, p + "self_attn.q_proj").view(B, T, H, D).transpose(1, 2)  # [B, H, T, D]
+        k = linear(h, w, p + "self_attn.k_proj").view(B, T, KV, D).transpose(1, 2)  # [B, KV, T, D]
+        v = linear(h, w, p + "self_attn.v_proj").view(B, T, KV, D).transpose(1, 2)
+        q, k = rope(q, positions), rope(k, positions)
+        k = k.repeat_interleave(H // KV, dim=1)  # repeat_kv: query head h reads kv head h // (H / KV)
+        v = v.repeat_interleave(H // KV, dim=1)
+        scores = (q @ k.transpose(-1, -2)) / math.sqrt(D)  # [B, H, T, T]
+        scores = scores.masked_fill(~mask[:, None], float("-inf"))
+        attended = (scores.softmax(-1) @ v).transpose(1, 2).reshape(B, T, H * D)
+        x = x + attended @ w[p + "self_attn.o_proj.weight"].T
+        h = rmsnorm(x, w[p + "post_attention_layernorm.weight"])
+        gate = h @ w[p + "mlp.gate_proj.weight"].T
+        up = h @ w[p + "mlp.up_proj.weight"].T
+        x = x + (torch.nn.functional.silu(gate) * up) @ w[p + "mlp.down_proj.weight"].T
+    x = rmsnorm(x, w["model.norm.weight"])
+    head = w["model.embed_tokens.weight"] if c["tie_word_embeddings"] else w["lm_head.weight"]
+    return x @ head.T  # [B, T, V]
+
+
+def linear(x, w, name):
+    bias = w.get(name + ".bias")
+    return x @ w[name + ".weight"].T + (0 if bias is None else bias)
+
+
+def loss_of(logits, targets):
+    return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100)
+
+
+def make_batch(generator):
+    B, T, V = 2, 16, CONFIG["vocab_size"]
+    tokens = torch.randint(0, V, (B, T + 1), generator=generator)
+    ids = tokens[:, :T].clone()
+    targets = tokens[:, 1:].clone()
+    positions = torch.arange(T).repeat(B, 1)
+    segments = torch.zeros(B, T, dtype=torch.long)
+    targets[0, :4] = -100  # a prompt: no loss on it
+    targets[0, T - 1] = -100
+    # Row 1 packs two samples of 7 and 9 tokens: positions restart, and the boundary predicts nothing.
+    segments[1, 7:] = 1
+    positions[1, 7:] = torch.arange(T - 7)
+    targets[1, 6] = -100
+    targets[1, 7:9] = -100
+    return ids, targets, positions, segments
+
+
+def schedule(step):  # transformers.get_cosine_schedule_with_warmup's lr_lambda
+    warmup, total = TRAINING["warmup_steps"], TRAINING["total_steps"]
+    if step < warmup:
+        return step / max(1, warmup)
+    progress = (step - warmup) / max(1, total - warmup)
+    return max(0.0, 0.5 * (1.0 + math.cos(math.pi * 2.0 * 0.5 * progress)))
+
+
+def write_safetensors(path, tensors, metadata):
+    header, chunks, offset = {"__metadata__": metadata}, [], 0
+    for name, tensor in tensors.items():
+        data = tensor.detach().to(torch.float32).contiguous().numpy().tobytes()
+        header[name] = {"dtype": "F32", "shape": list(tensor.shape), "data_offsets": [offset, offset + len(data)]}
+        chunks.append(data)
+        offset += len(data)
+    encoded = json.dumps(header, separators=(",", ":")).encode()
+    encoded += b" " * (-len(encoded) % 8)
+    with open(path, "wb") as file:
+        file.write(struct.pack("<Q", len(encoded)) + encoded + b"".join(chunks))
+
+
+def main(variant):
+    global CONFIG
+    CONFIG = VARIANTS[variant]
+    torch.manual_seed(SEED)
+    generator = torch.Generator().manual_seed(SEED)
+    weights = make_weights(generator)
+    ids, targets, positions, segments = make_batch(generator)
+    tensors = {"weights." + name: tensor.detach().clone() for name, tensor in weights.items()}
+
+    logits = forward(weights, ids, positions, segments)
+    loss = loss_of(logits, targets)
+    loss.backward()
+    tensors["logits"] = logits.detach().reshape(-1, CONFIG["vocab_size"])
+    for name, tensor in weights.items():
+        tensors["grads." + name] = tensor.grad.detach().clone()
+        tensor.grad = None
+
+    decay = [t for t in weights.values() if t.dim() >= 2]  # HF: no weight decay on biases and norm weights
+    no_decay = [t for t in weights.values() if t.dim() < 2]
+    t = TRAINING
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": t["weight_decay"]}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=t["learning_rate"], betas=tuple(t["betas"]), eps=t["eps"],
+    )
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+    losses, grad_norms, learning_rates = [], [], []
+    for _ in range(t["total_steps"]):
+        optimizer.zero_grad()
+        step_loss = 0.0
+        for row in range(t["micro_batches"]):  # one batch row per micro-batch, each loss scaled by 1 / micro-batches
+            part = slice(row, row + 1)
+            micro = loss_of(forward(weights, ids[part], positions[part], segments[part]), targets[part]) / t["micro_batches"]
+            micro.backward()
+            step_loss += micro.item()
+        grad_norms.append(torch.nn.utils.clip_grad_norm_(list(weights.values()), t["max_grad_norm"]).item())
+        learning_rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+        losses.append(step_loss)
+    for name, tensor in weights.items():
+        tensors["final." + name] = tensor.detach().clone()
+
+    metadata = {
+        "magic": MAGIC,
+        "version": str(VERSION),
+        "generator": "packages/train/scripts/make-golden.py, torch " + torch.__version__ + ", float64",
+        "config": json.dumps(CONFIG),
+        "training": json.dumps(TRAINING),
+        "batch": json.dumps({"ids": ids.tolist(), "targets": targets.tolist(), "positions": positions.tolist(), "segments": segments.tolist()}),
+        "loss": repr(loss.item()),
+        "losses": json.dumps(losses),
+        "grad_norms": json.dumps(grad_norms),
+        "learning_rates": json.dumps(learning_rates),
+    }
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", f"golden-{variant}.safetensors")
+    write_safetensors(out, tensors, metadata)
+    print(f"wrote {os.path.normpath(out)}: {os.path.getsize(out)} bytes, loss {loss.item():.6f}, step losses {[round(x, 5) for x in losses]}")
+
+
+if __name__ == "__main__":
+    for variant in VARIANTS:
+        main(variant)

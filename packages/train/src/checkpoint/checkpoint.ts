@@ -1,0 +1,70 @@
+import { encodeSafetensors, MemoryByteSource, SafetensorsFile } from '@cria/runtime';
+import type { DataPosition } from '../data/data-loader.js';
+import type { Trainer } from '../trainer.js';
+import { writeFileAtomic } from './atomic-write.js';
+
+export const CHECKPOINT_MAGIC = 'cria-train-checkpoint';
+export const CHECKPOINT_VERSION = 1;
+
+/** Everything a run needs besides the tensors: where it stands and what it was started with. */
+export interface CheckpointState {
+  /** Optimizer steps taken. */
+  step: number;
+  /** The data loader's position; with the loader's seed it fixes every later batch. */
+  data: DataPosition;
+  /**
+   * The seeds of the run (model init, data order). The run has no other randomness (no dropout yet),
+   * so seeds + position are the whole RNG state.
+   */
+  seeds: Record<string, number>;
+  /** Free-form run settings (hyperparameters, config), stored as given. */
+  settings?: unknown;
+}
+
+/**
+ * One safetensors file: `weights.<name>`, `adam.m.<name>`, `adam.v.<name>` (f32) and, in the
+ * metadata, the magic/version and the JSON state. Written atomically (writeFileAtomic), so a run
+ * killed mid-save still resumes from the previous checkpoint.
+ */
+export async function saveCheckpoint(path: string, trainer: Trainer, state: CheckpointState): Promise<void> {
+  const weights = await trainer.model.parameters.readAll();
+  const moments = await trainer.optimizer.readState();
+  const tensors = [];
+  for (const [name, data] of weights) tensors.push({ name: `weights.${name}`, dtype: 'F32' as const, shape: trainer.model.parameters.get(name).value.shape, data });
+  for (const [name, { m, v }] of moments) {
+    const shape = trainer.model.parameters.get(name).value.shape;
+    tensors.push({ name: `adam.m.${name}`, dtype: 'F32' as const, shape, data: m }, { name: `adam.v.${name}`, dtype: 'F32' as const, shape, data: v });
+  }
+  const metadata = { magic: CHECKPOINT_MAGIC, version: String(CHECKPOINT_VERSION), state: JSON.stringify({ ...state, step: trainer.step }) };
+  await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+}
+
+export class CheckpointError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${file}: ${message}. Hint: resume from a checkpoint written by @cria/train's saveCheckpoint for this model`);
+    this.name = 'CheckpointError';
+  }
+}
+
+/** Restores weights and optimizer state into `trainer` (built for the same model) and returns the saved state. */
+export async function loadCheckpoint(path: string, trainer: Trainer): Promise<CheckpointState> {
+  const { readFile } = await import('node:fs/promises');
+  const reader = await SafetensorsFile.open(new MemoryByteSource(new Uint8Array(await readFile(path)), path));
+  const { magic, version } = reader.metadata;
+  if (magic !== CHECKPOINT_MAGIC) throw new CheckpointError(path, `magic '${magic}' is not '${CHECKPOINT_MAGIC}'`);
+  if (version !== String(CHECKPOINT_VERSION)) throw new CheckpointError(path, `version ${version} is not ${CHECKPOINT_VERSION}`);
+  const read = async (name: string) => {
+    if (!reader.tensors.has(name)) throw new CheckpointError(path, `tensor '${name}' is missing`);
+    return (await reader.read(name)).data as Float32Array;
+  };
+  const { parameters } = trainer.model;
+  for (const parameter of parameters.all) parameters.write(parameter.name, await read(`weights.${parameter.name}`));
+  const moments = new Map<string, { m: Float32Array; v: Float32Array }>();
+  for (const parameter of parameters.trainable) moments.set(parameter.name, { m: await read(`adam.m.${parameter.name}`), v: await read(`adam.v.${parameter.name}`) });
+  const state = JSON.parse(reader.metadata['state'] ?? '{}') as CheckpointState;
+  trainer.optimizer.writeState(moments, state.step);
+  return state;
+}

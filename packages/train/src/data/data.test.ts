@@ -1,0 +1,81 @@
+import { createReferenceBackend } from '@cria/kernels';
+import { configFromHf, testVocabulary, tokenizerConfigJson, tokenizerJson } from '@cria/runtime';
+import { loadTokenizer } from '@cria/tokenizer';
+import { describe, expect, it } from 'vitest';
+import { LlamaTrainingModel } from '../model/llama-training-model.js';
+import { IGNORE_INDEX } from '../model/training-batch.js';
+import { DataLoader } from './data-loader.js';
+import { packExamples } from './packing.js';
+import { parseTrainingJsonl, tokenizeExample } from './training-example.js';
+
+const vocabulary = testVocabulary(320);
+const tokenizer = loadTokenizer(tokenizerJson(vocabulary), tokenizerConfigJson(vocabulary));
+
+const JSONL = [
+  JSON.stringify({ prompt: 'Say hi:', completion: ' hi' }),
+  '',
+  JSON.stringify({ messages: [{ role: 'user', content: 'ping' }, { role: 'assistant', content: 'pong' }] }),
+].join('\n');
+
+describe('training data', () => {
+  it('parses both JSONL formats and names the line of a bad record', () => {
+    expect(parseTrainingJsonl(JSONL)).toHaveLength(2);
+    expect(() => parseTrainingJsonl('{"prompt": 1}\n', 'train.jsonl')).toThrow(/train\.jsonl:1/);
+    expect(() => parseTrainingJsonl('{oops', 'train.jsonl')).toThrow(/one JSON object per line/);
+  });
+
+  it('learns only the completion (and eos) / the assistant turn', () => {
+    const [pair, chat] = parseTrainingJsonl(JSONL).map((example) => tokenizeExample(tokenizer, example));
+    const learned = (example: typeof pair) => tokenizer.decode(example!.ids.filter((_, i) => example!.lossMask[i]), { skipSpecialTokens: true });
+    expect(learned(pair)).toBe(' hi');
+    expect(pair!.ids.at(-1)).toBe(tokenizer.eosTokenId);
+    expect(learned(chat)).toContain('pong');
+    expect(learned(chat)).not.toContain('ping');
+  });
+
+  it('packs samples with restarting positions, one segment each, and targets only inside a sample', () => {
+    const examples = [
+      { ids: [1, 2, 3], lossMask: [0, 1, 1] },
+      { ids: [4, 5], lossMask: [1, 1] },
+      { ids: [6, 7, 8, 9], lossMask: [0, 0, 1, 1] },
+    ];
+    const rows = packExamples(examples, { sequenceLength: 6, padId: 0 });
+    expect(rows).toHaveLength(2);
+    expect([...rows[0]!.ids]).toEqual([1, 2, 3, 4, 5, 0]);
+    expect([...rows[0]!.targets]).toEqual([2, 3, IGNORE_INDEX, 5, IGNORE_INDEX, IGNORE_INDEX]);
+    expect([...rows[0]!.positions]).toEqual([0, 1, 2, 0, 1, 0]);
+    expect([...rows[0]!.segmentIds]).toEqual([0, 0, 0, 1, 1, 2]);
+    expect([...rows[1]!.targets]).toEqual([IGNORE_INDEX, 8, 9, IGNORE_INDEX, IGNORE_INDEX, IGNORE_INDEX]);
+  });
+
+  it('shuffles by (seed, epoch) so a position alone resumes the order', () => {
+    const rows = packExamples(Array.from({ length: 10 }, (_, i) => ({ ids: [i, i, i, i], lossMask: [1, 1, 1, 1] })), { sequenceLength: 4, padId: 0 });
+    const first = new DataLoader(rows, { batchSize: 2, seed: 5 });
+    const taken = Array.from({ length: 12 }, () => first.next().ids[0]);
+    expect(new Set(taken.slice(0, 5)).size).toBe(5); // one epoch: every row once
+    expect(taken.slice(0, 5)).not.toEqual(taken.slice(5, 10)); // reshuffled next epoch
+    const resumed = new DataLoader(rows, { batchSize: 2, seed: 5 });
+    resumed.seek({ epoch: 1, batch: 2 });
+    expect([resumed.next().ids[0], resumed.next().ids[0]]).toEqual(taken.slice(7, 9));
+  });
+
+  it('a packed row gives each sample the logits it has alone (no attention across samples)', async () => {
+    const backend = createReferenceBackend();
+    const config = configFromHf({ architectures: ['LlamaForCausalLM'], vocab_size: 32, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2 });
+    const model = LlamaTrainingModel.initialize(backend, config, { seed: 3, std: 0.3 });
+    const samples = [{ ids: [3, 9, 4, 1, 7], lossMask: [1, 1, 1, 1, 1] }, { ids: [5, 2, 8], lossMask: [1, 1, 1] }];
+    const [packed] = packExamples(samples, { sequenceLength: 8, padId: 0 });
+    model.forward({ batchSize: 1, sequenceLength: 8, ...packed! });
+    const packedLogits = await model.readLogits();
+    let offset = 0;
+    for (const sample of samples) {
+      const [alone] = packExamples([sample], { sequenceLength: sample.ids.length, padId: 0 });
+      model.forward({ batchSize: 1, sequenceLength: sample.ids.length, ...alone! });
+      const logits = await model.readLogits();
+      const slice = packedLogits.subarray(offset * 32, (offset + sample.ids.length) * 32);
+      for (let i = 0; i < logits.length; i++) expect(slice[i]).toBeCloseTo(logits[i]!, 5);
+      offset += sample.ids.length;
+    }
+    model.dispose();
+  });
+});

@@ -1,0 +1,17 @@
+// @cria/train: a Llama-family forward and backward on the Cria kernels (llm.c style: explicit
+// forward/backward pairs over saved activations), AdamW with schedules and global-norm clipping.
+export * from './errors.js';
+export { ParameterStore, type AddParameterOptions, type Parameter } from './parameters/parameter-store.js';
+export { DenseLinear, type LinearLayer } from './model/linear.js';
+export { initialLlamaWeights, llamaParameterSpecs, type InitializeOptions, type ParameterSpec } from './model/llama-parameters.js';
+export { LlamaTrainingModel, type ForwardOptions } from './model/llama-training-model.js';
+export { IGNORE_INDEX, countedTargets, type TrainingBatch } from './model/training-batch.js';
+export { AdamW, type AdamWOptions, type StepResult } from './optim/adamw-optimizer.js';
+export { learningRateAt, type LearningRateSchedule } from './optim/lr-schedule.js';
+export { Trainer, type StepReport, type TrainerOptions } from './trainer.js';
+export { parseTrainingJsonl, tokenizeExample, type TokenizedExample, type TrainingExample } from './data/training-example.js';
+export { packExamples, type PackedRow, type PackingOptions } from './data/packing.js';
+export { DataLoader, type DataLoaderOptions, type DataPosition } from './data/data-loader.js';
+export { CHECKPOINT_MAGIC, CHECKPOINT_VERSION, CheckpointError, loadCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint/checkpoint.js';
+export { writeFileAtomic } from './checkpoint/atomic-write.js';
+export { encodeModelSafetensors, loadPretrainedWeights, type PretrainedWeights } from './loading/pretrained-weights.js';

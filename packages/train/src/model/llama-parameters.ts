@@ -1,0 +1,69 @@
+import type { ModelConfig } from '@cria/runtime';
+import { SeededRandom } from '@cria/runtime';
+import type { Parameter, ParameterStore } from '../parameters/parameter-store.js';
+import { TrainingInputError } from '../errors.js';
+
+/** A tensor the Llama model has: its Hugging Face name, shape and how a fresh model initialises it. */
+export interface ParameterSpec {
+  name: string;
+  shape: number[];
+  init: 'normal' | 'ones' | 'zeros';
+}
+
+/**
+ * The Llama-family parameters in Hugging Face names and order. Written against the public
+ * `ModelConfig` only (the runtime's weight-name table is not exported). With tied embeddings there
+ * is no `lm_head.weight`: the head is `model.embed_tokens.weight`.
+ */
+export function llamaParameterSpecs(config: ModelConfig): ParameterSpec[] {
+  const { hiddenSize: C, intermediateSize: I, numHeads: H, numKvHeads: KV, headDim: D, vocabSize: V } = config;
+  const specs: ParameterSpec[] = [{ name: 'model.embed_tokens.weight', shape: [V, C], init: 'normal' }];
+  for (let layer = 0; layer < config.numLayers; layer++) {
+    const p = `model.layers.${layer}.`;
+    specs.push({ name: p + 'input_layernorm.weight', shape: [C], init: 'ones' });
+    for (const [name, rows] of [['q', H * D], ['k', KV * D], ['v', KV * D]] as const) {
+      specs.push({ name: `${p}self_attn.${name}_proj.weight`, shape: [rows, C], init: 'normal' });
+      if (config.attentionBias) specs.push({ name: `${p}self_attn.${name}_proj.bias`, shape: [rows], init: 'zeros' });
+    }
+    specs.push(
+      { name: p + 'self_attn.o_proj.weight', shape: [C, H * D], init: 'normal' },
+      { name: p + 'post_attention_layernorm.weight', shape: [C], init: 'ones' },
+      { name: p + 'mlp.gate_proj.weight', shape: [I, C], init: 'normal' },
+      { name: p + 'mlp.up_proj.weight', shape: [I, C], init: 'normal' },
+      { name: p + 'mlp.down_proj.weight', shape: [C, I], init: 'normal' },
+    );
+  }
+  specs.push({ name: 'model.norm.weight', shape: [C], init: 'ones' });
+  if (!config.tieWordEmbeddings) specs.push({ name: 'lm_head.weight', shape: [V, C], init: 'normal' });
+  return specs;
+}
+
+export interface InitializeOptions {
+  seed: number;
+  /** HF LlamaConfig.initializer_range: weights ~ N(0, 0.02²), norms 1, biases 0. */
+  std?: number;
+}
+
+/** Host values of a freshly initialised model, as Hugging Face's `_init_weights` for Llama does (seeded). */
+export function initialLlamaWeights(config: ModelConfig, { seed, std = 0.02 }: InitializeOptions): Map<string, Float32Array> {
+  const random = new SeededRandom(seed);
+  const weights = new Map<string, Float32Array>();
+  for (const spec of llamaParameterSpecs(config)) {
+    const size = spec.shape.reduce((product, dim) => product * dim, 1);
+    weights.set(spec.name, spec.init === 'normal' ? random.normals(size, std) : new Float32Array(size).fill(spec.init === 'ones' ? 1 : 0));
+  }
+  return weights;
+}
+
+/** Adds every spec's tensor to the store from `weights`, checking that each name is there with the right size. */
+export function addLlamaParameters(store: ParameterStore, config: ModelConfig, weights: ReadonlyMap<string, Float32Array>): Map<string, Parameter> {
+  const added = new Map<string, Parameter>();
+  for (const spec of llamaParameterSpecs(config)) {
+    const data = weights.get(spec.name);
+    const size = spec.shape.reduce((product, dim) => product * dim, 1);
+    if (!data) throw new TrainingInputError(spec.name, `a tensor of shape [${spec.shape.join(', ')}]`, 'nothing', 'the weights are from another architecture or miss a tensor; check the names');
+    if (data.length !== size) throw new TrainingInputError(spec.name, `${size} values (shape [${spec.shape.join(', ')}])`, `${data.length}`, 'the weights belong to a model of another size than the config');
+    added.set(spec.name, store.add(spec.name, spec.shape, data));
+  }
+  return added;
+}

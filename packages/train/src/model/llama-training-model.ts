@@ -1,0 +1,157 @@
+import { supportsTraining, type Backend, type TrainingBackend } from '@cria/kernels';
+import type { ModelConfig } from '@cria/runtime';
+import { TrainingInputError, TrainingNotSupportedError } from '../errors.js';
+import { ParameterStore, type Parameter } from '../parameters/parameter-store.js';
+import { Activations } from './activations.js';
+import { DenseLinear } from './linear.js';
+import { addLlamaParameters, initialLlamaWeights, type InitializeOptions } from './llama-parameters.js';
+import { checkBatch, defaultPositions, type TrainingBatch } from './training-batch.js';
+import { TransformerLayer } from './transformer-layer.js';
+
+export interface ForwardOptions {
+  /**
+   * d(objective)/d(loss) when a backward follows: the loss gradient is computed in the same pass
+   * as the loss (fused cross-entropy). 1 / micro-batches under gradient accumulation. Omit for
+   * evaluation (no gradient work at all).
+   */
+  gradientScale?: number;
+}
+
+/**
+ * The Llama-family model (Llama 2/3, Mistral, Qwen2) for training, llm.c style: explicit forward and
+ * backward passes over saved activations, no tape. embedding → L × TransformerLayer → final rmsnorm
+ * → lm_head (tied or untied) → cross-entropy with ignored targets. N = B·T rows.
+ *
+ * `forward` then `backward` enqueue work on the backend without reading anything back; `readLoss`
+ * is the one host round trip. Gradients accumulate into the parameters until `zeroGradients`.
+ */
+export class LlamaTrainingModel {
+  readonly layers: TransformerLayer[];
+  readonly embedding: Parameter;
+  readonly finalNorm: Parameter;
+  /** The embedding parameter itself when tied. */
+  readonly lmHead: Parameter;
+  #activations: Activations | undefined;
+  #lastForward: { segmented: boolean; withGradient: boolean } | undefined;
+
+  private constructor(
+    readonly backend: TrainingBackend,
+    readonly config: ModelConfig,
+    readonly parameters: ParameterStore,
+  ) {
+    const get = (name: string) => parameters.get(name);
+    const linear = (name: string, bias = false) => new DenseLinear(backend, get(`${name}.weight`), bias ? get(`${name}.bias`) : undefined);
+    this.embedding = get('model.embed_tokens.weight');
+    this.finalNorm = get('model.norm.weight');
+    this.lmHead = config.tieWordEmbeddings ? this.embedding : get('lm_head.weight');
+    this.layers = Array.from({ length: config.numLayers }, (_, index) => {
+      const p = `model.layers.${index}.`;
+      return new TransformerLayer(backend, config, {
+        attentionNorm: get(p + 'input_layernorm.weight'),
+        q: linear(p + 'self_attn.q_proj', config.attentionBias),
+        k: linear(p + 'self_attn.k_proj', config.attentionBias),
+        v: linear(p + 'self_attn.v_proj', config.attentionBias),
+        o: linear(p + 'self_attn.o_proj'),
+        ffnNorm: get(p + 'post_attention_layernorm.weight'),
+        gate: linear(p + 'mlp.gate_proj'),
+        up: linear(p + 'mlp.up_proj'),
+        down: linear(p + 'mlp.down_proj'),
+      });
+    });
+  }
+
+  /** A model from host weights in Hugging Face names (every parameter trainable, f32). */
+  static fromWeights(backend: Backend, config: ModelConfig, weights: ReadonlyMap<string, Float32Array>): LlamaTrainingModel {
+    if (!supportsTraining(backend)) throw new TrainingNotSupportedError(backend.name);
+    const store = new ParameterStore(backend);
+    try {
+      addLlamaParameters(store, config, weights);
+      return new LlamaTrainingModel(backend, config, store);
+    } catch (error) {
+      store.dispose();
+      throw error;
+    }
+  }
+
+  /** A freshly initialised model (HF Llama init: N(0, 0.02²) weights, unit norms, zero biases), seeded. */
+  static initialize(backend: Backend, config: ModelConfig, options: InitializeOptions): LlamaTrainingModel {
+    return LlamaTrainingModel.fromWeights(backend, config, initialLlamaWeights(config, options));
+  }
+
+  /** Enqueues the forward over `batch` (and the fused loss gradient when `gradientScale` is given). */
+  forward(batch: TrainingBatch, options: ForwardOptions = {}): void {
+    const { backend, config } = this;
+    checkBatch(batch, config.vocabSize);
+    const { batchSize: B, sequenceLength: T } = batch;
+    const a = this.#activationsFor(B, T);
+    backend.write(a.ids, batch.ids);
+    backend.write(a.targets, batch.targets);
+    backend.write(a.positions, batch.positions ?? defaultPositions(B, T));
+    const segmented = batch.segmentIds !== undefined;
+    if (batch.segmentIds) backend.write(a.segmentIds, batch.segmentIds);
+
+    backend.embedding({ out: a.layers[0]?.input ?? a.finalInput, table: this.embedding.value, ids: a.ids }); // [N, C]
+    this.layers.forEach((layer, index) => layer.forward(a.layers[index + 1]?.input ?? a.finalInput, a.layers[index]!, a, segmented));
+    backend.rmsnorm({ out: a.finalNormed, x: a.finalInput, weight: this.finalNorm.value, eps: config.rmsNormEps }); // [N, C]
+    backend.matmul({ out: a.logits, a: a.finalNormed, b: this.lmHead.value, transposeB: true }); // [N, V]
+    const withGradient = options.gradientScale !== undefined;
+    if (withGradient) a.zero(a.gradients.logits);
+    backend.crossEntropy({
+      loss: a.loss, // [1]
+      dlogits: withGradient ? a.gradients.logits : undefined, // [N, V]
+      logits: a.logits,
+      targets: a.targets,
+      dloss: options.gradientScale ?? 1,
+    });
+    this.#lastForward = { segmented, withGradient };
+  }
+
+  /** Enqueues the backward of the last forward, accumulating into every trainable parameter's gradient. */
+  backward(): void {
+    const a = this.#activations;
+    if (!a || !this.#lastForward?.withGradient) {
+      throw new TrainingInputError('backward', 'a forward with a gradientScale first', 'no such forward', 'call model.forward(batch, { gradientScale: 1 }) before backward()');
+    }
+    const { backend, config } = this;
+    const g = a.gradients;
+    a.zero(g.normed, g.residual);
+    backend.matmulBackward({ da: g.normed, db: this.lmHead.grad, dout: g.logits, a: a.finalNormed, b: this.lmHead.value, transposeB: true });
+    backend.rmsnormBackward({ dx: g.residual, dweight: this.finalNorm.grad, dout: g.normed, x: a.finalInput, weight: this.finalNorm.value, eps: config.rmsNormEps });
+    for (let index = this.layers.length - 1; index >= 0; index--) this.layers[index]!.backward(a.layers[index]!, a, this.#lastForward.segmented);
+    if (this.embedding.grad) backend.embeddingBackward({ dtable: this.embedding.grad, dout: g.residual, ids: a.ids });
+    this.#lastForward = { ...this.#lastForward, withGradient: false };
+  }
+
+  /** The mean cross-entropy of the last forward over its counted targets (0 when none count). */
+  async readLoss(): Promise<number> {
+    if (!this.#activations) throw new TrainingInputError('readLoss', 'a forward first', 'no forward', 'call model.forward(batch) first');
+    return ((await this.backend.read(this.#activations.loss)) as Float32Array)[0]!;
+  }
+
+  /** The logits of the last forward, [B·T, V] row-major. */
+  async readLogits(): Promise<Float32Array> {
+    if (!this.#activations) throw new TrainingInputError('readLogits', 'a forward first', 'no forward', 'call model.forward(batch) first');
+    return (await this.backend.read(this.#activations.logits)) as Float32Array;
+  }
+
+  zeroGradients(): void {
+    this.parameters.zeroGradients();
+  }
+
+  /** Frees the saved activations (they are reallocated by the next forward). */
+  releaseActivations(): void {
+    this.#activations?.dispose();
+    this.#activations = undefined;
+  }
+
+  dispose(): void {
+    this.releaseActivations();
+    this.parameters.dispose();
+  }
+
+  #activationsFor(B: number, T: number): Activations {
+    if (this.#activations && this.#activations.B === B && this.#activations.T === T) return this.#activations;
+    this.releaseActivations();
+    return (this.#activations = new Activations(this.backend, this.config, B, T));
+  }
+}
