@@ -3,12 +3,12 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveInside, startStaticServer, type StaticServer } from '../scripts/static-server.mjs';
+import { parseRange, resolveInside, startStaticServer, type StaticServer } from '../scripts/static-server.mjs';
 
 /** A raw GET: the path goes on the wire untouched (fetch would normalise `..` away). */
-function get(port: number, path: string, method = 'GET'): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function get(port: number, path: string, method = 'GET', headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
-    const call = request({ host: '127.0.0.1', port, path, method }, (response) => {
+    const call = request({ host: '127.0.0.1', port, path, method, headers }, (response) => {
       let body = '';
       response.on('data', (chunk) => (body += chunk));
       response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body }));
@@ -72,5 +72,17 @@ describe('static server', () => {
     } finally {
       await second.close();
     }
+  });
+
+  it('answers range requests with 206 and Content-Range (model files are read by range)', async () => {
+    const part = await get(server.port, '/main.js', 'GET', { Range: 'bytes=2-5' });
+    expect(part.status).toBe(206);
+    expect(part.body).toBe('port');
+    expect(part.headers['content-range']).toBe('bytes 2-5/10');
+    expect(part.headers['cross-origin-embedder-policy']).toBe('require-corp');
+    expect((await get(server.port, '/main.js', 'GET', { Range: 'bytes=7-' })).body).toBe('{};');
+    expect((await get(server.port, '/main.js', 'GET', { Range: 'bytes=20-' })).status).toBe(416);
+    expect(parseRange('bytes=-3', 10)).toEqual({ start: 7, end: 9 });
+    expect(parseRange('bytes=0-1,4-5', 10)).toBeNull();
   });
 });

@@ -28,7 +28,8 @@ const NOTABLE_LOAD = 0.25;
 
 function encodeBar(rows: readonly ResultRow[], target: number, fast: Key, slow: Key, why: string): TokenizerBar {
   const bar = `encode MB/s: ${label(fast)} vs ${label(slow)}${why}`;
-  const find = (key: Key) => (rows as readonly TokenizerRow[]).find((row) => row.benchmark === 'encode' && row.impl === key.impl && row.vocabulary === key.vocabulary);
+  const find = (key: Key) =>
+    (rows as readonly TokenizerRow[]).find((row) => row.benchmark === 'encode' && row.impl === key.impl && row.vocabulary === key.vocabulary);
   const fastRow = find(fast);
   const slowRow = find(slow);
   for (const [key, row] of [
@@ -37,7 +38,8 @@ function encodeBar(rows: readonly ResultRow[], target: number, fast: Key, slow: 
   ] as const) {
     if (!row) return { bar, target, ratio: null, status: 'NOT MEASURED', detail: `no row for ${label(key)}` };
     if (row.mb_per_s === null) return { bar, target, ratio: null, status: 'NOT MEASURED', detail: `${label(key)} skipped: ${row.skipped ?? 'no timing'}` };
-    if (row.check !== null && !row.check.startsWith('ok')) return { bar, target, ratio: null, status: 'NOT MEASURED', detail: `${label(key)} gave wrong ids: ${row.check}` };
+    if (row.check !== null && !row.check.startsWith('ok'))
+      return { bar, target, ratio: null, status: 'NOT MEASURED', detail: `${label(key)} gave wrong ids: ${row.check}` };
   }
   const ratio = fastRow!.mb_per_s! / slowRow!.mb_per_s!;
   const load = Math.max(fastRow!.other_cores ?? 0, slowRow!.other_cores ?? 0);

@@ -33,7 +33,9 @@ function renderBars(result: ResultFile): string {
 function renderThroughput(result: ResultFile, benchmark: 'encode' | 'decode'): string {
   const rows = (result.rows as TokenizerRow[]).filter((row) => row.benchmark === benchmark);
   const headers = ['impl', 'vocabulary', 'MB/s', 'tokens/s', 'tokens', 'median ms', 'min ms', 'runs', 'other load', 'check', 'note'];
-  const align: Alignment[] = headers.map((header) => (['MB/s', 'tokens/s', 'tokens', 'median ms', 'min ms', 'runs', 'other load'].includes(header) ? 'right' : 'left'));
+  const align: Alignment[] = headers.map((header) =>
+    ['MB/s', 'tokens/s', 'tokens', 'median ms', 'min ms', 'runs', 'other load'].includes(header) ? 'right' : 'left',
+  );
   const body = rows.map((row) => [
     row.impl,
     vocabularyLabel(row.vocabulary),
@@ -45,7 +47,7 @@ function renderThroughput(result: ResultFile, benchmark: 'encode' | 'decode'): s
     row.skipped ? '—' : String(row.runs),
     row.other_cores === null ? '—' : row.other_cores.toFixed(2),
     row.check ?? '—',
-    row.skipped ? `skipped: ${row.skipped}` : (row.note ?? ''),
+    row.skipped ? `skipped: ${row.skipped}` : row.note ?? '',
   ]);
   const shape = rows[0]?.shape ?? '';
   const explanation =
@@ -61,7 +63,15 @@ function renderMemory(result: ResultFile): string | undefined {
   const headers = ['impl', 'vocabulary', 'JS heap MB', 'external MB', 'RSS MB', 'load ms', 'note'];
   const body = rows.map((row) =>
     row.memory
-      ? [row.impl, vocabularyLabel(row.vocabulary), String(row.memory.heap_mb), String(row.memory.external_mb), String(row.memory.rss_mb), String(row.memory.load_ms), row.note ?? '']
+      ? [
+          row.impl,
+          vocabularyLabel(row.vocabulary),
+          String(row.memory.heap_mb),
+          String(row.memory.external_mb),
+          String(row.memory.rss_mb),
+          String(row.memory.load_ms),
+          row.note ?? '',
+        ]
       : [row.impl, vocabularyLabel(row.vocabulary), '—', '—', '—', '—', `skipped: ${row.skipped}`],
   );
   return [
@@ -78,7 +88,9 @@ export function renderTokenizerMarkdown(result: ResultFile): string {
   const parts = ['# Cria tokenizer benchmarks', ''];
   if (result.quick) parts.push('> **Quick run** (`--quick`): a tiny corpus and few runs to smoke-test the pipeline. These numbers measure nothing.', '');
   parts.push(
-    `Suite \`${result.suite}\`, ${result.rows.length} rows, ${result.elapsed_s} s. Regenerate with \`npm run bench -- ${result.suite}${result.quick ? ' --quick' : ''}\`; the same rows are in \`${result.suite}${result.quick ? '-quick' : ''}.json\`.`,
+    `Suite \`${result.suite}\`, ${result.rows.length} rows, ${result.elapsed_s} s. Regenerate with \`npm run bench -- ${result.suite}${
+      result.quick ? ' --quick' : ''
+    }\`; the same rows are in \`${result.suite}${result.quick ? '-quick' : ''}.json\`.`,
     '',
     '## Machine',
     '',
@@ -101,6 +113,12 @@ export function renderTokenizerMarkdown(result: ResultFile): string {
   );
   const memory = renderMemory(result);
   if (memory) parts.push('', memory);
-  parts.push('', '## Method', '', ...Object.entries(result.method).map(([key, value]) => `- **${key}**: ${typeof value === 'string' ? value : JSON.stringify(value)}`), '');
+  parts.push(
+    '',
+    '## Method',
+    '',
+    ...Object.entries(result.method).map(([key, value]) => `- **${key}**: ${typeof value === 'string' ? value : JSON.stringify(value)}`),
+    '',
+  );
   return parts.join('\n');
 }

@@ -58,7 +58,12 @@ describe('tokenizer suite (quick, Cria + tiktoken)', () => {
   });
 
   it('only keeps the impls asked for', async () => {
-    const result = await runTokenizerSuite({ quick: true, only: ['tiktoken'], contenders: [criaContender('llama3'), tiktokenContender('cl100k_base')], memoryProbes: [] });
+    const result = await runTokenizerSuite({
+      quick: true,
+      only: ['tiktoken'],
+      contenders: [criaContender('llama3'), tiktokenContender('cl100k_base')],
+      memoryProbes: [],
+    });
     expect(new Set(result.rows.map((row) => row.impl))).toEqual(new Set(['tiktoken']));
   });
 });

@@ -1,8 +1,9 @@
 import { collectMachineInfo, currentLoad } from '../machine.js';
 import { startLoadProbe, waitForQuiet } from '../measure/machine-load.js';
-import { sampleInterleaved, type SamplingPolicy } from '../measure/sampler.js';
+import type { SamplingPolicy } from '../measure/sampler.js';
 import { median, minimum, roundSignificant } from '../measure/statistics.js';
 import type { ResultFile, ResultRow } from '../results/result-types.js';
+import { timeCollected } from './collected-timing.js';
 import { defaultContenders, type ContenderFactory, type TokenizerContender } from './contenders.js';
 import { measureLoadMemory, memoryProbes, type LoadMemory, type MemoryProbe } from './load-memory.js';
 
@@ -110,55 +111,69 @@ export async function runTokenizerSuite(options: TokenizerSuiteOptions): Promise
     }
   }
 
-  // Encode: every impl on every text, interleaved; then the outputs are checked.
+  // One untimed pass per impl gives the ids that are checked and decoded (and warms everything up).
   const encoded = new Map<TokenizerContender, ArrayLike<number>[]>();
+  for (const contender of contenders) {
+    try {
+      encoded.set(
+        contender,
+        texts.map((text) => contender.encode(text)),
+      );
+    } catch (error) {
+      log(`${contenderName(contender.impl, contender.vocabulary)} failed to encode: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  const working = contenders.filter((contender) => encoded.has(contender));
+
+  // Timed calls keep only a count, so no impl carries another's outputs on the heap.
   const encodeRows = await timeBenchmark(
     'encode',
-    contenders,
+    working,
     settings,
     log,
     (contender) => baseRow(contender, 'encode'),
     corpusBytes,
     (contender) => {
-      const outputs: ArrayLike<number>[] = new Array(texts.length);
-      for (let index = 0; index < texts.length; index++) outputs[index] = contender.encode(texts[index]!);
-      encoded.set(contender, outputs);
+      let tokens = 0;
+      for (let index = 0; index < texts.length; index++) tokens += contender.encode(texts[index]!).length;
+      return tokens;
     },
   );
   for (const row of encodeRows) {
-    const contender = contenders.find((candidate) => candidate.impl === row.impl && candidate.vocabulary === row.vocabulary)!;
-    const outputs = encoded.get(contender);
-    if (!outputs || row.median_ms === null) continue;
+    const contender = working.find((candidate) => candidate.impl === row.impl && candidate.vocabulary === row.vocabulary)!;
+    const outputs = encoded.get(contender)!;
     const tokens = outputs.reduce((sum, ids) => sum + ids.length, 0);
     row.tokens = tokens;
-    row.tokens_per_s = roundSignificant(tokens / (row.median_ms / 1000));
-    row.check = checkSameIds(contender, outputs, contenders, encoded);
+    if (row.median_ms !== null) row.tokens_per_s = roundSignificant(tokens / (row.median_ms / 1000));
+    row.check = checkSameIds(contender, outputs, working, encoded);
   }
 
   // Decode: each impl decodes its own ids back to the corpus text.
   const decodeRows = await timeBenchmark(
     'decode',
-    contenders.filter((contender) => encoded.has(contender)),
+    working,
     settings,
     log,
     (contender) => baseRow(contender, 'decode'),
     corpusBytes,
     (contender) => {
       const ids = encoded.get(contender)!;
-      for (let index = 0; index < ids.length; index++) contender.decode(ids[index]!);
+      let characters = 0;
+      for (let index = 0; index < ids.length; index++) characters += contender.decode(ids[index]!).length;
+      return characters;
     },
   );
   for (const row of decodeRows) {
-    const contender = contenders.find((candidate) => candidate.impl === row.impl && candidate.vocabulary === row.vocabulary)!;
+    const contender = working.find((candidate) => candidate.impl === row.impl && candidate.vocabulary === row.vocabulary)!;
     const ids = encoded.get(contender)!;
-    if (row.median_ms === null) continue;
     const tokens = ids.reduce((sum, list) => sum + list.length, 0);
     row.tokens = tokens;
-    row.tokens_per_s = roundSignificant(tokens / (row.median_ms / 1000));
+    if (row.median_ms !== null) row.tokens_per_s = roundSignificant(tokens / (row.median_ms / 1000));
     let wrong = 0;
     for (let index = 0; index < texts.length; index++) if (contender.decode(ids[index]!) !== contender.roundTrip(texts[index]!)) wrong++;
     row.check = wrong === 0 ? 'ok' : `${wrong} of ${texts.length} texts do not decode back to the text`;
   }
+  encoded.clear();
   for (const contender of contenders) contender.dispose?.();
 
   // Memory: each probe in a fresh process.
@@ -214,12 +229,13 @@ async function timeBenchmark(
   log: (line: string) => void,
   makeRow: (contender: TokenizerContender) => TokenizerRow,
   corpusBytes: number,
-  call: (contender: TokenizerContender) => void,
+  /** One timed call; returns a count of what it made (tokens, characters), which is dropped. */
+  call: (contender: TokenizerContender) => number,
 ): Promise<TokenizerRow[]> {
   const waited = contenders.length > 0 ? await waitForQuiet(settings.quietCores, settings.quietWaitMs) : 0;
   const load = startLoadProbe();
-  const samples = await sampleInterleaved(
-    contenders.map((contender) => ({ label: contenderName(contender.impl, contender.vocabulary), call: async () => call(contender) })),
+  const samples = timeCollected(
+    contenders.map((contender) => ({ label: contenderName(contender.impl, contender.vocabulary), call: () => void call(contender) })),
     settings.policy,
   );
   const otherCores = load.stop();

@@ -21,7 +21,7 @@ describe('WebGPU training ops', () => {
 
   /** A tiny step: x → rmsnorm → matmul → cross-entropy, backward through both, then grad norm and AdamW. */
   function recordStep(tensors: Record<string, Tensor>): void {
-    const { x, norm, w, normed, logits, targets, loss, dlogits, dnormed, dx, dnorm, dw, squares, m, v } = tensors as Record<string, Tensor>;
+    const { x, norm, w, normed, logits, targets, loss, dlogits, dnormed, dx, dnorm, dw, squares, m, v } = tensors;
     for (const gradient of [dlogits!, dnormed!, dx!, dnorm!, dw!]) gpu.fill({ out: gradient, value: 0 });
     gpu.rmsnorm({ out: normed!, x: x!, weight: norm!, eps: 1e-5 });
     gpu.matmul({ out: logits!, a: normed!, b: w!, transposeB: true });

@@ -13,9 +13,18 @@ The fixture stores: the weights, the batch, the logits, the loss, every paramete
 the losses and grad norms of 10 AdamW steps (warmup + cosine schedule, no decay on 1-D parameters,
 global-norm clipping, 2 micro-batches of gradient accumulation) and the final weights.
 
+fixtures/golden-lora.safetensors holds one LoRA step on the "llama" base (its weights, frozen):
+adapters on all seven linear layers (q/k/v/o/gate/up/down), rank 4, alpha 8, no dropout, written
+in plain PyTorch as PEFT computes them: y = x W^T + (alpha / r) * (x A^T) B^T. A is initialised as
+PEFT does (kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in))); B is drawn N(0, 0.1^2)
+instead of PEFT's zeros so that both A's and B's gradients are non-zero. It stores the adapters, the
+logits, the loss, the gradients of every A and B, and A and B after one AdamW step (lr 1e-2,
+weight decay 0.1, clipping at 1).
+
 Regenerate (needs Debian's python3-torch; CI never runs this, it reads the committed fixture):
     apt-get install -y python3-torch
     /usr/bin/python3 packages/train/scripts/make-golden.py   (the system Python that has python3-torch)
+    /usr/bin/python3 packages/train/scripts/make-golden.py lora   (only some fixtures: llama, qwen2-tied, lora)
 """
 import json
 import math
@@ -116,19 +125,26 @@ def forward(w, ids, positions, segments):
         scores = (q @ k.transpose(-1, -2)) / math.sqrt(D)  # [B, H, T, T]
         scores = scores.masked_fill(~mask[:, None], float("-inf"))
         attended = (scores.softmax(-1) @ v).transpose(1, 2).reshape(B, T, H * D)
-        x = x + attended @ w[p + "self_attn.o_proj.weight"].T
+        x = x + linear(attended, w, p + "self_attn.o_proj")
         h = rmsnorm(x, w[p + "post_attention_layernorm.weight"])
-        gate = h @ w[p + "mlp.gate_proj.weight"].T
-        up = h @ w[p + "mlp.up_proj.weight"].T
-        x = x + (torch.nn.functional.silu(gate) * up) @ w[p + "mlp.down_proj.weight"].T
+        gate = linear(h, w, p + "mlp.gate_proj")
+        up = linear(h, w, p + "mlp.up_proj")
+        x = x + linear(torch.nn.functional.silu(gate) * up, w, p + "mlp.down_proj")
     x = rmsnorm(x, w["model.norm.weight"])
     head = w["model.embed_tokens.weight"] if c["tie_word_embeddings"] else w["lm_head.weight"]
     return x @ head.T  # [B, T, V]
 
 
+LORA = dict(rank=4, alpha=8.0, dropout=0.0, targets=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
+
+
 def linear(x, w, name):
     bias = w.get(name + ".bias")
-    return x @ w[name + ".weight"].T + (0 if bias is None else bias)
+    y = x @ w[name + ".weight"].T + (0 if bias is None else bias)
+    a = w.get(name + ".lora_A.weight")
+    if a is not None:  # PEFT's lora.Linear.forward with dropout 0: result + lora_B(lora_A(x)) * scaling
+        y = y + (x @ a.T) @ w[name + ".lora_B.weight"].T * (LORA["alpha"] / LORA["rank"])
+    return y
 
 
 def loss_of(logits, targets):
@@ -232,6 +248,56 @@ def main(variant):
     print(f"wrote {os.path.normpath(out)}: {os.path.getsize(out)} bytes, loss {loss.item():.6f}, step losses {[round(x, 5) for x in losses]}")
 
 
+def main_lora():
+    global CONFIG
+    CONFIG = VARIANTS["llama"]
+    torch.manual_seed(SEED)
+    generator = torch.Generator().manual_seed(SEED)
+    base = {name: tensor.detach() for name, tensor in make_weights(generator).items()}  # frozen
+    ids, targets, positions, segments = make_batch(generator)
+    lora_generator = torch.Generator().manual_seed(SEED + 1)
+    adapters = {}
+    for layer in range(CONFIG["num_hidden_layers"]):
+        for module in LORA["targets"]:
+            name = f"model.layers.{layer}.{'mlp' if module in ('gate_proj', 'up_proj', 'down_proj') else 'self_attn'}.{module}"
+            out_features, in_features = base[name + ".weight"].shape
+            bound = 1 / math.sqrt(in_features)  # kaiming_uniform_(a=sqrt(5)) on [r, in]
+            adapters[name + ".lora_A.weight"] = (torch.rand(LORA["rank"], in_features, generator=lora_generator, dtype=torch.float64) * 2 - 1) * bound
+            adapters[name + ".lora_B.weight"] = torch.randn(out_features, LORA["rank"], generator=lora_generator, dtype=torch.float64) * 0.1
+    adapters = {name: tensor.requires_grad_(True) for name, tensor in adapters.items()}
+    tensors = {"weights." + name: tensor.clone() for name, tensor in base.items()}
+    tensors.update({"adapters." + name: tensor.detach().clone() for name, tensor in adapters.items()})
+
+    logits = forward({**base, **adapters}, ids, positions, segments)
+    loss = loss_of(logits, targets)
+    loss.backward()
+    tensors["logits"] = logits.detach().reshape(-1, CONFIG["vocab_size"])
+    for name, tensor in adapters.items():
+        tensors["grads." + name] = tensor.grad.detach().clone()
+    training = dict(learning_rate=1e-2, betas=[0.9, 0.999], eps=1e-8, weight_decay=0.1, max_grad_norm=1.0)
+    grad_norm = torch.nn.utils.clip_grad_norm_(list(adapters.values()), training["max_grad_norm"]).item()
+    optimizer = torch.optim.AdamW(list(adapters.values()), lr=training["learning_rate"], betas=tuple(training["betas"]), eps=training["eps"], weight_decay=training["weight_decay"])
+    optimizer.step()
+    for name, tensor in adapters.items():
+        tensors["updated." + name] = tensor.detach().clone()
+    metadata = {
+        "magic": MAGIC,
+        "version": str(VERSION),
+        "generator": "packages/train/scripts/make-golden.py, torch " + torch.__version__ + ", float64",
+        "config": json.dumps(CONFIG),
+        "lora": json.dumps(LORA),
+        "training": json.dumps(training),
+        "batch": json.dumps({"ids": ids.tolist(), "targets": targets.tolist(), "positions": positions.tolist(), "segments": segments.tolist()}),
+        "loss": repr(loss.item()),
+        "grad_norm": repr(grad_norm),
+    }
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "golden-lora.safetensors")
+    write_safetensors(out, tensors, metadata)
+    print(f"wrote {os.path.normpath(out)}: {os.path.getsize(out)} bytes, loss {loss.item():.6f}, grad norm {grad_norm:.6f}")
+
+
 if __name__ == "__main__":
-    for variant in VARIANTS:
-        main(variant)
+    import sys
+    chosen = sys.argv[1:] or [*VARIANTS, "lora"]
+    for variant in chosen:
+        main_lora() if variant == "lora" else main(variant)

@@ -35,9 +35,10 @@ async function load(): Promise<void> {
     files: pickedFiles,
   });
   if (typeof source === 'string') return setStatus(source, 'fail');
+  // Before the first await, so that whoever clicked sees 'loading' at once (the e2e test waits on it).
+  setState('loading');
   await unload();
   loading = new AbortController();
-  setState('loading');
   setLoadingControls(true);
   const progressBar = byId<HTMLProgressElement>('load-progress');
   const started = performance.now();

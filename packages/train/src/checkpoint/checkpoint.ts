@@ -19,6 +19,8 @@ export interface CheckpointState {
   seeds: Record<string, number>;
   /** Free-form run settings (hyperparameters, config), stored as given. */
   settings?: unknown;
+  /** Written by saveCheckpoint for a LoRA model with dropout: the training forwards so far (the dropout stream's position). */
+  loraDropoutForwards?: number;
 }
 
 /**
@@ -27,7 +29,8 @@ export interface CheckpointState {
  * killed mid-save still resumes from the previous checkpoint.
  */
 export async function saveCheckpoint(path: string, trainer: Trainer, state: CheckpointState): Promise<void> {
-  const weights = await trainer.model.parameters.readAll();
+  // Only trainable parameters: a LoRA run's frozen base is reloaded from the base model, not copied into every checkpoint.
+  const weights = await trainer.model.parameters.readAll(trainer.model.parameters.trainable.map((parameter) => parameter.name));
   const moments = await trainer.optimizer.readState();
   const tensors = [];
   for (const [name, data] of weights) tensors.push({ name: `weights.${name}`, dtype: 'F32' as const, shape: trainer.model.parameters.get(name).value.shape, data });
@@ -35,7 +38,7 @@ export async function saveCheckpoint(path: string, trainer: Trainer, state: Chec
     const shape = trainer.model.parameters.get(name).value.shape;
     tensors.push({ name: `adam.m.${name}`, dtype: 'F32' as const, shape, data: m }, { name: `adam.v.${name}`, dtype: 'F32' as const, shape, data: v });
   }
-  const metadata = { magic: CHECKPOINT_MAGIC, version: String(CHECKPOINT_VERSION), state: JSON.stringify({ ...state, step: trainer.step }) };
+  const metadata = { magic: CHECKPOINT_MAGIC, version: String(CHECKPOINT_VERSION), state: JSON.stringify({ ...state, step: trainer.step, loraDropoutForwards: trainer.model.lora?.dropout?.forwardCount }) };
   await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
@@ -61,10 +64,12 @@ export async function loadCheckpoint(path: string, trainer: Trainer): Promise<Ch
     return (await reader.read(name)).data as Float32Array;
   };
   const { parameters } = trainer.model;
-  for (const parameter of parameters.all) parameters.write(parameter.name, await read(`weights.${parameter.name}`));
+  for (const parameter of parameters.trainable) parameters.write(parameter.name, await read(`weights.${parameter.name}`));
   const moments = new Map<string, { m: Float32Array; v: Float32Array }>();
   for (const parameter of parameters.trainable) moments.set(parameter.name, { m: await read(`adam.m.${parameter.name}`), v: await read(`adam.v.${parameter.name}`) });
   const state = JSON.parse(reader.metadata['state'] ?? '{}') as CheckpointState;
   trainer.optimizer.writeState(moments, state.step);
+  const dropout = trainer.model.lora?.dropout;
+  if (dropout) dropout.forwardCount = state.loraDropoutForwards ?? 0;
   return state;
 }

@@ -9,10 +9,15 @@ import type { Parameter } from '../parameters/parameter-store.js';
 export interface LinearLayer {
   readonly weight: Parameter;
   readonly bias: Parameter | undefined;
-  /** out [rows, out] = x [rows, in] · Wᵀ (+ b). `scratch` allocates tensors that live as long as the activations. */
-  forward(out: Tensor, x: Tensor, scratch: (shape: number[]) => Tensor): void;
+  /**
+   * out [rows, out] = x [rows, in] · Wᵀ (+ b). `scratch` allocates tensors that live as long as the
+   * activations; `training` is false for evaluation (no dropout).
+   */
+  forward(out: Tensor, x: Tensor, scratch: (shape: number[]) => Tensor, training?: boolean): void;
   /** dx += dout · W (when dx is given); dW += doutᵀ · x and db += Σ_rows dout for trainable parameters. */
   backward(dx: Tensor | undefined, dout: Tensor, x: Tensor): void;
+  /** Frees what the layer allocated itself (not its parameters, which the store owns). */
+  dispose?(): void;
 }
 
 export class DenseLinear implements LinearLayer {
@@ -20,6 +25,11 @@ export class DenseLinear implements LinearLayer {
     readonly backend: TrainingBackend,
     readonly weight: Parameter,
     readonly bias: Parameter | undefined,
+    /**
+     * A frozen quantized weight's dequantized f32 copy, for dx = dout · W (`matmulBackward` takes an
+     * f32 `b` only). The layer owns it. Absent: the weight itself (f32).
+     */
+    readonly weightForGradient: Tensor | undefined = undefined,
   ) {}
 
   forward(out: Tensor, x: Tensor, scratch: (shape: number[]) => Tensor): void {
@@ -35,7 +45,11 @@ export class DenseLinear implements LinearLayer {
 
   backward(dx: Tensor | undefined, dout: Tensor, x: Tensor): void {
     const dweight = this.weight.grad;
-    if (dx || dweight) this.backend.matmulBackward({ da: dx, db: dweight, dout, a: x, b: this.weight.value, transposeB: true });
+    if (dx || dweight) this.backend.matmulBackward({ da: dx, db: dweight, dout, a: x, b: this.weightForGradient ?? this.weight.value, transposeB: true });
     if (this.bias?.grad) this.backend.addBackward({ db: this.bias.grad, dout });
+  }
+
+  dispose(): void {
+    if (this.weightForGradient && !this.weightForGradient.freed) this.backend.free(this.weightForGradient);
   }
 }

@@ -1,3 +1,4 @@
+import { quantizeQ4_0, quantizeQ8_0 } from '@cria/kernels';
 import type { ModelConfig } from '@cria/runtime';
 import { SeededRandom } from '@cria/runtime';
 import type { Parameter, ParameterStore } from '../parameters/parameter-store.js';
@@ -55,15 +56,35 @@ export function initialLlamaWeights(config: ModelConfig, { seed, std = 0.02 }: I
   return weights;
 }
 
+export interface AddLlamaParametersOptions {
+  /** Default true. A LoRA base is frozen. */
+  trainable?: boolean;
+  /** Frozen only: store the layers' linear weights (q/k/v/o/gate/up/down) as Q8_0/Q4_0 (QLoRA); the rest stays f32. */
+  linearDtype?: 'f32' | 'q8_0' | 'q4_0';
+}
+
+const LINEAR_WEIGHT = /\.(q|k|v|o|gate|up|down)_proj\.weight$/;
+
 /** Adds every spec's tensor to the store from `weights`, checking that each name is there with the right size. */
-export function addLlamaParameters(store: ParameterStore, config: ModelConfig, weights: ReadonlyMap<string, Float32Array>): Map<string, Parameter> {
+export function addLlamaParameters(
+  store: ParameterStore,
+  config: ModelConfig,
+  weights: ReadonlyMap<string, Float32Array>,
+  { trainable = true, linearDtype = 'f32' }: AddLlamaParametersOptions = {},
+): Map<string, Parameter> {
   const added = new Map<string, Parameter>();
   for (const spec of llamaParameterSpecs(config)) {
     const data = weights.get(spec.name);
     const size = spec.shape.reduce((product, dim) => product * dim, 1);
     if (!data) throw new TrainingInputError(spec.name, `a tensor of shape [${spec.shape.join(', ')}]`, 'nothing', 'the weights are from another architecture or miss a tensor; check the names');
     if (data.length !== size) throw new TrainingInputError(spec.name, `${size} values (shape [${spec.shape.join(', ')}])`, `${data.length}`, 'the weights belong to a model of another size than the config');
-    added.set(spec.name, store.add(spec.name, spec.shape, data));
+    if (linearDtype !== 'f32' && LINEAR_WEIGHT.test(spec.name)) {
+      if (spec.shape[1]! % 32 !== 0) throw new TrainingInputError(spec.name, `an input dimension divisible by 32 for ${linearDtype}`, String(spec.shape[1]), 'use an f32 base for this model');
+      const blocks = linearDtype === 'q8_0' ? quantizeQ8_0(data) : quantizeQ4_0(data);
+      added.set(spec.name, store.add(spec.name, spec.shape, blocks, { trainable: false, dtype: linearDtype }));
+    } else {
+      added.set(spec.name, store.add(spec.name, spec.shape, data, { trainable }));
+    }
   }
   return added;
 }

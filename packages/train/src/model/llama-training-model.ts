@@ -2,8 +2,10 @@ import { supportsTraining, type Backend, type TrainingBackend } from '@cria/kern
 import type { ModelConfig } from '@cria/runtime';
 import { TrainingInputError, TrainingNotSupportedError } from '../errors.js';
 import { ParameterStore, type Parameter } from '../parameters/parameter-store.js';
+import { LoraAdapters } from '../lora/lora-adapters.js';
+import type { LoraOptions } from '../lora/lora-options.js';
 import { Activations } from './activations.js';
-import { DenseLinear } from './linear.js';
+import { DenseLinear, type LinearLayer } from './linear.js';
 import { addLlamaParameters, initialLlamaWeights, type InitializeOptions } from './llama-parameters.js';
 import { checkBatch, defaultPositions, type TrainingBatch } from './training-batch.js';
 import { TransformerLayer } from './transformer-layer.js';
@@ -15,6 +17,18 @@ export interface ForwardOptions {
    * evaluation (no gradient work at all).
    */
   gradientScale?: number;
+}
+
+export interface ModelOptions {
+  /** Adds LoRA adapters to the target linear layers and freezes every base parameter. */
+  lora?: LoraOptions;
+  /**
+   * With `lora` only: stores the base's linear weights as Q8_0/Q4_0 (QLoRA). Default f32. See
+   * LoraLinear for the f32 copy the input gradient still needs.
+   */
+  baseDtype?: 'f32' | 'q8_0' | 'q4_0';
+  /** With `lora` only: adapter values by store name (`<module>.lora_A.weight`), e.g. a loaded PEFT adapter. */
+  adapter?: ReadonlyMap<string, Float32Array>;
 }
 
 /**
@@ -33,14 +47,22 @@ export class LlamaTrainingModel {
   readonly lmHead: Parameter;
   #activations: Activations | undefined;
   #lastForward: { segmented: boolean; withGradient: boolean } | undefined;
+  readonly #linears: LinearLayer[] = [];
 
   private constructor(
     readonly backend: TrainingBackend,
     readonly config: ModelConfig,
     readonly parameters: ParameterStore,
+    /** Present for a LoRA model: its adapters (the trainable parameters) over a frozen base. */
+    readonly lora: LoraAdapters | undefined,
   ) {
     const get = (name: string) => parameters.get(name);
-    const linear = (name: string, bias = false) => new DenseLinear(backend, get(`${name}.weight`), bias ? get(`${name}.bias`) : undefined);
+    const linear = (name: string, bias = false) => {
+      const [weight, biasParameter] = [get(`${name}.weight`), bias ? get(`${name}.bias`) : undefined];
+      const layer = lora ? lora.linear(name, weight, biasParameter) : new DenseLinear(backend, weight, biasParameter);
+      this.#linears.push(layer);
+      return layer;
+    };
     this.embedding = get('model.embed_tokens.weight');
     this.finalNorm = get('model.norm.weight');
     this.lmHead = config.tieWordEmbeddings ? this.embedding : get('lm_head.weight');
@@ -60,14 +82,23 @@ export class LlamaTrainingModel {
     });
   }
 
-  /** A model from host weights in Hugging Face names (every parameter trainable, f32). */
-  static fromWeights(backend: Backend, config: ModelConfig, weights: ReadonlyMap<string, Float32Array>): LlamaTrainingModel {
+  /**
+   * A model from host weights in Hugging Face names: every parameter trainable (f32), or with
+   * `options.lora` a frozen (optionally quantized) base with trainable LoRA adapters.
+   */
+  static fromWeights(backend: Backend, config: ModelConfig, weights: ReadonlyMap<string, Float32Array>, options: ModelOptions = {}): LlamaTrainingModel {
     if (!supportsTraining(backend)) throw new TrainingNotSupportedError(backend.name);
+    if (!options.lora && (options.baseDtype ?? 'f32') !== 'f32') {
+      throw new TrainingInputError('baseDtype', "'f32' without LoRA", options.baseDtype!, 'a quantized base can only be frozen: pass lora options too (QLoRA)');
+    }
     const store = new ParameterStore(backend);
+    let lora: LoraAdapters | undefined;
     try {
-      addLlamaParameters(store, config, weights);
-      return new LlamaTrainingModel(backend, config, store);
+      addLlamaParameters(store, config, weights, options.lora ? { trainable: false, linearDtype: options.baseDtype } : {});
+      lora = options.lora ? new LoraAdapters(backend, store, options.lora, weights, options.adapter) : undefined;
+      return new LlamaTrainingModel(backend, config, store, lora);
     } catch (error) {
+      lora?.dispose();
       store.dispose();
       throw error;
     }
@@ -91,10 +122,11 @@ export class LlamaTrainingModel {
     if (batch.segmentIds) backend.write(a.segmentIds, batch.segmentIds);
 
     backend.embedding({ out: a.layers[0]?.input ?? a.finalInput, table: this.embedding.value, ids: a.ids }); // [N, C]
-    this.layers.forEach((layer, index) => layer.forward(a.layers[index + 1]?.input ?? a.finalInput, a.layers[index]!, a, segmented));
+    const withGradient = options.gradientScale !== undefined;
+    this.layers.forEach((layer, index) => layer.forward(a.layers[index + 1]?.input ?? a.finalInput, a.layers[index]!, a, segmented, withGradient));
+    if (withGradient && this.lora?.dropout) this.lora.dropout.forwardCount++;
     backend.rmsnorm({ out: a.finalNormed, x: a.finalInput, weight: this.finalNorm.value, eps: config.rmsNormEps }); // [N, C]
     backend.matmul({ out: a.logits, a: a.finalNormed, b: this.lmHead.value, transposeB: true }); // [N, V]
-    const withGradient = options.gradientScale !== undefined;
     if (withGradient) a.zero(a.gradients.logits);
     backend.crossEntropy({
       loss: a.loss, // [1]
@@ -146,6 +178,7 @@ export class LlamaTrainingModel {
 
   dispose(): void {
     this.releaseActivations();
+    for (const layer of this.#linears) layer.dispose?.();
     this.parameters.dispose();
   }
 

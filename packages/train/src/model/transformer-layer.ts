@@ -35,17 +35,17 @@ export class TransformerLayer {
     this.#scale = 1 / Math.sqrt(config.headDim);
   }
 
-  /** output = the block applied to saved.input; `segmented` adds the packed-batch mask. */
-  forward(output: Tensor, saved: LayerActivations, activations: Activations, segmented: boolean): void {
+  /** output = the block applied to saved.input; `segmented` adds the packed-batch mask; `training` enables dropout. */
+  forward(output: Tensor, saved: LayerActivations, activations: Activations, segmented: boolean, training = false): void {
     const { backend, parameters: p } = this;
     const eps = this.config.rmsNormEps;
     const { positions, scratch } = activations;
     const segmentIds = segmented ? activations.segmentIds : undefined;
 
     backend.rmsnorm({ out: saved.attentionNormed, x: saved.input, weight: p.attentionNorm.value, eps }); // [N, C]
-    p.q.forward(saved.qRows, saved.attentionNormed, scratch); // [N, H·D]
-    p.k.forward(saved.kRows, saved.attentionNormed, scratch); // [N, KV·D]
-    p.v.forward(saved.vRows, saved.attentionNormed, scratch); // [N, KV·D]
+    p.q.forward(saved.qRows, saved.attentionNormed, scratch, training); // [N, H·D]
+    p.k.forward(saved.kRows, saved.attentionNormed, scratch, training); // [N, KV·D]
+    p.v.forward(saved.vRows, saved.attentionNormed, scratch, training); // [N, KV·D]
     backend.copy({ out: saved.qHeads, x: saved.qRows }); // [B, T, H, D]
     backend.copy({ out: saved.kHeads, x: saved.kRows }); // [B, T, KV, D]
     backend.copy({ out: saved.vHeads, x: saved.vRows }); // [B, T, KV, D]
@@ -62,15 +62,15 @@ export class TransformerLayer {
     });
     backend.copy({ out: saved.attendedRows, x: saved.attended }); // [N, H·D]
     const projected = scratch([activations.N, this.config.hiddenSize]); // [N, C]
-    p.o.forward(projected, saved.attendedRows, scratch);
+    p.o.forward(projected, saved.attendedRows, scratch, training);
     backend.add({ out: saved.middle, a: saved.input, b: projected }); // [N, C]
 
     backend.rmsnorm({ out: saved.ffnNormed, x: saved.middle, weight: p.ffnNorm.value, eps }); // [N, C]
-    p.gate.forward(saved.gate, saved.ffnNormed, scratch); // [N, I]
-    p.up.forward(saved.up, saved.ffnNormed, scratch); // [N, I]
+    p.gate.forward(saved.gate, saved.ffnNormed, scratch, training); // [N, I]
+    p.up.forward(saved.up, saved.ffnNormed, scratch, training); // [N, I]
     backend.swiglu({ out: saved.activated, gate: saved.gate, up: saved.up }); // [N, I]
     const down = scratch([activations.N, this.config.hiddenSize]); // [N, C]
-    p.down.forward(down, saved.activated, scratch);
+    p.down.forward(down, saved.activated, scratch, training);
     backend.add({ out: output, a: saved.middle, b: down }); // [N, C]
   }
 

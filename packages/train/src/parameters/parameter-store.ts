@@ -1,4 +1,4 @@
-import type { Tensor } from '@cria/kernels';
+import { dequantizeQ4_0, dequantizeQ8_0, fromBf16, fromF16, type DType, type Tensor } from '@cria/kernels';
 import type { TrainingBackend } from '@cria/kernels';
 import { TrainingInputError } from '../errors.js';
 
@@ -23,6 +23,11 @@ export interface Parameter {
 
 export interface AddParameterOptions {
   trainable?: boolean;
+  /**
+   * The stored dtype of a frozen parameter, `data` in the kernels' host layout (Q8_0/Q4_0 GGUF block
+   * bytes, F16/BF16 bits). Default f32. Trainable parameters are always f32.
+   */
+  dtype?: DType;
   /** Default: rank ≥ 2. */
   decay?: boolean;
 }
@@ -37,7 +42,10 @@ export class ParameterStore {
   add(name: string, shape: readonly number[], data: ArrayBufferView, options: AddParameterOptions = {}): Parameter {
     if (this.#byName.has(name)) throw new TrainingInputError(name, 'a new parameter name', 'a name already in the store', 'give every parameter a unique name');
     const trainable = options.trainable ?? true;
-    const value = this.backend.tensor(trainable ? 'f32' : dtypeOf(data), shape, data);
+    const dtype = options.dtype ?? 'f32';
+    if (trainable && dtype !== 'f32') throw new TrainingInputError(name, 'an f32 trainable parameter', `${dtype}`, 'train in f32; only frozen (LoRA base) weights may be quantized');
+    if (dtype === 'f32' && !(data instanceof Float32Array)) throw new TrainingInputError(name, 'a Float32Array', data.constructor.name, 'pass f32 values, or set options.dtype for a frozen quantized weight');
+    const value = this.backend.tensor(dtype, shape, data);
     const grad = trainable ? this.backend.tensor('f32', shape) : undefined;
     if (grad) this.backend.fill({ out: grad, value: 0 });
     const parameter: Parameter = { name, value, grad, decay: options.decay ?? shape.length >= 2 };
@@ -77,10 +85,30 @@ export class ParameterStore {
     this.backend.write(parameter.value, data);
   }
 
-  /** Every parameter's values, read back to the host (for checkpoints and export). */
-  async readAll(): Promise<Map<string, Float32Array>> {
+  /** One parameter's values as f32 on the host; a quantized or half-precision frozen weight is dequantized. */
+  async readFloat32(name: string): Promise<Float32Array> {
+    const { value } = this.get(name);
+    const data = await this.backend.read(value);
+    switch (value.dtype) {
+      case 'f32':
+        return data as Float32Array;
+      case 'f16':
+        return fromF16(data as Uint16Array);
+      case 'bf16':
+        return fromBf16(data as Uint16Array);
+      case 'q8_0':
+        return dequantizeQ8_0(data as Uint8Array, value.size);
+      case 'q4_0':
+        return dequantizeQ4_0(data as Uint8Array, value.size);
+      default:
+        throw new TrainingInputError(name, 'a floating-point or Q8_0/Q4_0 parameter', value.dtype, 'parameters are f32, f16, bf16, q8_0 or q4_0');
+    }
+  }
+
+  /** Parameters' values as f32 on the host, by name (default: all), for checkpoints and export. */
+  async readAll(names: readonly string[] = this.all.map((parameter) => parameter.name)): Promise<Map<string, Float32Array>> {
     const out = new Map<string, Float32Array>();
-    for (const parameter of this.all) out.set(parameter.name, (await this.backend.read(parameter.value)) as Float32Array);
+    for (const name of names) out.set(name, await this.readFloat32(name));
     return out;
   }
 
@@ -91,9 +119,4 @@ export class ParameterStore {
     }
     this.#byName.clear();
   }
-}
-
-function dtypeOf(data: ArrayBufferView) {
-  if (data instanceof Float32Array) return 'f32' as const;
-  throw new TrainingInputError('frozen parameter data', 'a Float32Array', data.constructor.name, 'frozen quantized bases come with LoRA; upload f32 for now');
 }

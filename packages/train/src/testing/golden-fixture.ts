@@ -97,3 +97,45 @@ export function maxAbsoluteError(actual: ArrayLike<number>, expected: ArrayLike<
   for (let i = 0; i < expected.length; i++) difference = Math.max(difference, Math.abs(actual[i]! - expected[i]!));
   return difference;
 }
+
+/** The PyTorch LoRA step written by scripts/make-golden.py (`main_lora`). */
+export interface GoldenLoraStep {
+  config: ModelConfig;
+  lora: { rank: number; alpha: number; dropout: number; targets: string[] };
+  training: { learning_rate: number; betas: [number, number]; eps: number; weight_decay: number; max_grad_norm: number };
+  batch: TrainingBatch;
+  weights: Map<string, Float32Array>;
+  adapters: Map<string, Float32Array>;
+  logits: Float32Array; // [B·T, V]
+  loss: number;
+  gradNorm: number;
+  grads: Map<string, Float32Array>;
+  updated: Map<string, Float32Array>;
+}
+
+export async function loadGoldenLoraStep(): Promise<GoldenLoraStep> {
+  const file = join(import.meta.dirname, '../../fixtures/golden-lora.safetensors');
+  const reader = await SafetensorsFile.open(new MemoryByteSource(new Uint8Array(await readFile(file)), file));
+  const meta = reader.metadata;
+  if (meta['magic'] !== GOLDEN_MAGIC || meta['version'] !== String(GOLDEN_VERSION)) throw new Error(`${file}: not a golden fixture of version ${GOLDEN_VERSION}. Hint: regenerate it with scripts/make-golden.py lora`);
+  const group = async (prefix: string) => {
+    const out = new Map<string, Float32Array>();
+    for (const name of reader.tensors.keys()) if (name.startsWith(prefix)) out.set(name.slice(prefix.length), (await reader.read(name)).data as Float32Array);
+    return out;
+  };
+  const batch = JSON.parse(meta['batch']!) as Record<'ids' | 'targets' | 'positions' | 'segments', number[][]>;
+  const flat = (rows: number[][]) => Int32Array.from(rows.flat());
+  return {
+    config: configFromHf(JSON.parse(meta['config']!)),
+    lora: JSON.parse(meta['lora']!),
+    training: JSON.parse(meta['training']!),
+    batch: { batchSize: batch.ids.length, sequenceLength: batch.ids[0]!.length, ids: flat(batch.ids), targets: flat(batch.targets), positions: flat(batch.positions), segmentIds: flat(batch.segments) },
+    weights: await group('weights.'),
+    adapters: await group('adapters.'),
+    logits: (await reader.read('logits')).data as Float32Array,
+    loss: Number(meta['loss']),
+    gradNorm: Number(meta['grad_norm']),
+    grads: await group('grads.'),
+    updated: await group('updated.'),
+  };
+}
