@@ -33,9 +33,9 @@ describe('cria (help, version, usage errors)', () => {
   });
 
   it('an unknown command lists the commands and exits 2', async () => {
-    const { code, stderr } = await runCli(['train']);
+    const { code, stderr } = await runCli(['distill']);
     expect(code).toBe(2);
-    expect(stderr).toContain('unknown command "train"; commands: generate, chat, serve');
+    expect(stderr).toContain('unknown command "distill"; commands: generate, chat, serve, train');
   });
 
   it.each([

@@ -4,7 +4,7 @@ export * from './errors.js';
 export { ParameterStore, type AddParameterOptions, type Parameter } from './parameters/parameter-store.js';
 export { DenseLinear, type LinearLayer } from './model/linear.js';
 export { initialLlamaWeights, llamaParameterSpecs, type InitializeOptions, type ParameterSpec } from './model/llama-parameters.js';
-export { LlamaTrainingModel, type ForwardOptions } from './model/llama-training-model.js';
+export { LlamaTrainingModel, type ForwardOptions, type ModelOptions } from './model/llama-training-model.js';
 export { IGNORE_INDEX, countedTargets, type TrainingBatch } from './model/training-batch.js';
 export { AdamW, type AdamWOptions, type StepResult } from './optim/adamw-optimizer.js';
 export { learningRateAt, type LearningRateSchedule } from './optim/lr-schedule.js';
@@ -15,3 +15,15 @@ export { DataLoader, type DataLoaderOptions, type DataPosition } from './data/da
 export { CHECKPOINT_MAGIC, CHECKPOINT_VERSION, CheckpointError, loadCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint/checkpoint.js';
 export { writeFileAtomic } from './checkpoint/atomic-write.js';
 export { encodeModelSafetensors, loadPretrainedWeights, type PretrainedWeights } from './loading/pretrained-weights.js';
+export { LORA_MODULES, LORA_TARGETS, initialLoraA, parseLoraTargets, resolveLoraOptions, type LoraOptions, type LoraTarget, type ResolvedLoraOptions } from './lora/lora-options.js';
+export { LoraAdapters, loraNames } from './lora/lora-adapters.js';
+export { LoraDropout, LoraLinear } from './lora/lora-linear.js';
+export { mergeLoraWeight, mergedWeights } from './lora/merge-lora.js';
+export { hfConfigJson } from './export/hf-config.js';
+export { encodeWeightsSafetensors, exportHfModel, type HfExportDtype, type HfExportOptions } from './export/hf-export.js';
+export { GGUF_EXPORT_TYPES, encodeModelGguf, exportGguf, ggufTensorName, type GgufExportOptions, type GgufExportType } from './export/gguf-export.js';
+export { ggufTokenizerMetadata, type GgufTokenizerOptions } from './export/gguf-tokenizer.js';
+export {
+  PEFT_CONFIG_FILE, PEFT_PREFIX, PEFT_WEIGHTS_FILE, encodePeftAdapter, exportPeftAdapter, loadPeftAdapter, parsePeftAdapter,
+  type PeftAdapter, type PeftAdapterConfig,
+} from './export/peft-adapter.js';

@@ -6,8 +6,9 @@ import { chatCommand } from './chat-command.js';
 import type { Command } from './command.js';
 import { generateCommand } from './generate-command.js';
 import { serveCommand } from './serve-command.js';
+import { trainCommand } from './train-command.js';
 
-export const COMMANDS: readonly Command[] = [generateCommand, chatCommand, serveCommand];
+export const COMMANDS: readonly Command[] = [generateCommand, chatCommand, serveCommand, trainCommand];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((command) => command.name === name);

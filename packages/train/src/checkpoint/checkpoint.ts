@@ -13,8 +13,8 @@ export interface CheckpointState {
   /** The data loader's position; with the loader's seed it fixes every later batch. */
   data: DataPosition;
   /**
-   * The seeds of the run (model init, data order). The run has no other randomness (no dropout yet),
-   * so seeds + position are the whole RNG state.
+   * The seeds of the run (model init, data order, LoRA). With the data position and
+   * `loraDropoutForwards` they are the whole RNG state.
    */
   seeds: Record<string, number>;
   /** Free-form run settings (hyperparameters, config), stored as given. */

@@ -1,5 +1,7 @@
 import { fromBf16, fromF16 } from '@cria/kernels';
-import { configFromHf, encodeSafetensors, openSafetensors, type ModelConfig, type SafetensorsDType } from '@cria/runtime';
+import { configFromHf, openSafetensors, type ModelConfig } from '@cria/runtime';
+import { encodeWeightsSafetensors, type HfExportDtype } from '../export/hf-export.js';
+import { mergedWeights } from '../lora/merge-lora.js';
 import type { LlamaTrainingModel } from '../model/llama-training-model.js';
 import { llamaParameterSpecs } from '../model/llama-parameters.js';
 import { TrainingInputError } from '../errors.js';
@@ -38,10 +40,9 @@ export async function loadPretrainedWeights(directory: string): Promise<Pretrain
 
 /**
  * The model's weights as a Hugging Face `model.safetensors` (as chunks for `writeChunks`/a Blob),
- * F32 or rounded to F16/BF16. A tied model writes no `lm_head.weight`, as transformers does.
+ * F32 or rounded to F16/BF16. A tied model writes no `lm_head.weight`, as transformers does; a LoRA
+ * model is written merged.
  */
-export async function encodeModelSafetensors(model: LlamaTrainingModel, dtype: SafetensorsDType & ('F32' | 'F16' | 'BF16') = 'F32'): Promise<Uint8Array[]> {
-  const values = await model.parameters.readAll();
-  const tensors = llamaParameterSpecs(model.config).map((spec) => ({ name: spec.name, dtype, shape: spec.shape, data: values.get(spec.name)! }));
-  return encodeSafetensors(tensors, { format: 'pt' });
+export async function encodeModelSafetensors(model: LlamaTrainingModel, dtype: HfExportDtype = 'F32'): Promise<Uint8Array[]> {
+  return encodeWeightsSafetensors(model.config, await mergedWeights(model), dtype);
 }

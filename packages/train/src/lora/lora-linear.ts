@@ -51,6 +51,8 @@ interface Saved {
  */
 export class LoraLinear implements LinearLayer {
   #saved: Saved | undefined;
+  /** What the last forward fed A: x, or x ⊙ mask in a training forward with dropout. */
+  #droppedInput: Tensor | undefined;
 
   constructor(
     readonly backend: TrainingBackend,
@@ -96,8 +98,6 @@ export class LoraLinear implements LinearLayer {
     backend.scale({ out: s.scaled, x: s.adapted, factor: this.scaling });
     backend.add({ out, a: s.base, b: s.scaled });
   }
-
-  #droppedInput: Tensor | undefined;
 
   backward(dx: Tensor | undefined, dout: Tensor, x: Tensor): void {
     const { backend } = this;

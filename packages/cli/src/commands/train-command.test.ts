@@ -1,0 +1,70 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createEngine } from '@cria/runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCli, makeTinyModel, runCli, type TinyModel } from '../../test/spawn-cli.js';
+import { CHECKPOINT_FILE, LOG_FILE } from './train-command.js';
+
+/** A tiny mapping the random test model cannot know: "say N" → "N N N". */
+function tinyJsonl(count: number): string {
+  return Array.from({ length: count }, (_, i) => JSON.stringify({ prompt: `say ${i % 8}`, completion: ` ${i % 8} ${i % 8} ${i % 8}` })).join('\n');
+}
+
+describe('cria train (built CLI, spawned)', () => {
+  let model: TinyModel;
+  let data: string;
+  beforeAll(() => {
+    buildCli();
+    model = makeTinyModel();
+    data = join(model.dir, 'data.jsonl');
+    writeFileSync(data, tinyJsonl(40));
+  });
+  afterAll(() => model?.remove());
+
+  const readLog = (out: string) => readFileSync(join(out, LOG_FILE), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, number>);
+
+  it('LoRA fine-tunes the tiny model: the loss falls, the log has every field, and the outputs load in createEngine', async () => {
+    const out = join(model.dir, 'run-lora');
+    const result = await runCli(
+      ['train', '-m', model.hf, '-d', data, '-o', out, '--lora-rank', '8', '--lora-targets', 'q,k,v,o,gate,up,down', '--epochs', '6', '--lr', '1e-2', '--batch', '2', '--seq-len', '32', '--seed', '1', '--export', 'gguf:q8_0', '--checkpoint-every', '10'],
+      { timeoutMs: 120_000 },
+    );
+    expect(result.stderr).toContain('done:');
+    expect(result.code).toBe(0);
+    const log = readLog(out);
+    expect(Object.keys(log[0]!)).toEqual(['step', 'loss', 'lr', 'grad_norm', 'tokens_per_second']);
+    const evals = log.filter((entry) => entry['eval_loss'] !== undefined);
+    expect(evals.length).toBe(6);
+    const first = log.slice(0, 3).reduce((sum, entry) => sum + entry['loss']!, 0) / 3;
+    const last = log.slice(-3).reduce((sum, entry) => sum + entry['loss']!, 0) / 3;
+    console.log(`cria train LoRA: ${log.length} steps, loss ${first.toFixed(3)} → ${last.toFixed(3)}, eval ${evals[0]!['eval_loss']!.toFixed(3)} → ${evals.at(-1)!['eval_loss']!.toFixed(3)}`);
+    expect(last).toBeLessThan(first * 0.6);
+    expect(evals.at(-1)!['eval_loss']!).toBeLessThan(evals[0]!['eval_loss']!);
+    for (const path of [join(out, 'model'), join(out, 'model-q8_0.gguf')]) {
+      const engine = await createEngine({ model: path, backend: 'wasm' });
+      const reply = await engine.completions.create({ prompt: 'say 3', max_tokens: 4, temperature: 0 });
+      expect(reply.usage.completion_tokens).toBeGreaterThan(0);
+      await engine.dispose();
+    }
+    expect(JSON.parse(readFileSync(join(out, 'adapter', 'adapter_config.json'), 'utf8'))).toMatchObject({ peft_type: 'LORA', r: 8, lora_alpha: 16 });
+  });
+
+  it('resumes from the checkpoint and continues the step count', async () => {
+    const out = join(model.dir, 'run-resume');
+    const common = ['train', '-m', model.hf, '-d', data, '-o', out, '--lora-rank', '4', '--batch', '2', '--seq-len', '32', '--checkpoint-every', '5'];
+    expect((await runCli([...common, '--epochs', '1'], { timeoutMs: 60_000 })).code).toBe(0);
+    const before = readLog(out).length;
+    expect(readFileSync(join(out, CHECKPOINT_FILE)).byteLength).toBeGreaterThan(0);
+    const resumed = await runCli([...common, '--epochs', '2', '--resume'], { timeoutMs: 60_000 });
+    expect(resumed.stderr).toContain(`at step ${before}`);
+    expect(resumed.code).toBe(0);
+    const log = readLog(out);
+    expect(log.map((entry) => entry['step'])).toEqual(Array.from({ length: log.length }, (_, i) => i + 1));
+  });
+
+  it('explains what is wrong with the command line', async () => {
+    const result = await runCli(['train', '-m', model.hf, '-o', join(model.dir, 'x')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--data is required');
+  });
+});
