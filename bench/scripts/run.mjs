@@ -3,13 +3,14 @@
 // chosen and SwiftShader is installed, WebGPU on the CPU through SwiftShader.
 // Usage: node scripts/run.mjs <suite> [--quick] [--only impl,...] [--out dir]
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bundle = join(root, 'dist', 'main.mjs');
+// One bundle per run, so two suites started side by side never rewrite each other's file.
+const bundle = join(root, 'dist', `main-${process.pid}.mjs`);
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 const kernelsBundle = join(root, '..', 'kernels', 'dist', 'index.js');
@@ -38,4 +39,5 @@ const result = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', 
   stdio: 'inherit',
   env,
 });
+rmSync(bundle, { force: true });
 process.exit(result.status ?? 1);

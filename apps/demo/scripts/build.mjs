@@ -1,5 +1,5 @@
 // Builds the demo page into apps/demo/dist: the TypeScript bundled for the browser by esbuild
-// (with @cria/kernels and @cria/runtime from their published bundles, dist/index.js), plus the HTML and CSS.
+// (with @cria/kernels, @cria/runtime and @cria/train from their published bundles, dist/index.js), plus the HTML and CSS.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,8 +11,8 @@ export async function buildDemo({ quiet = false } = {}) {
   const outdir = join(root, 'dist');
   mkdirSync(outdir, { recursive: true });
   await build({
-    // The page, and the module worker the chat engine runs in (src/chat/engine-worker.ts).
-    entryPoints: { main: join(root, 'src/main.ts'), 'engine-worker': join(root, 'src/chat/engine-worker.ts') },
+    // The page, and the module workers the chat engine and the fine-tunes run in.
+    entryPoints: { main: join(root, 'src/main.ts'), 'engine-worker': join(root, 'src/chat/engine-worker.ts'), 'train-worker': join(root, 'src/train/train-worker.ts') },
     outdir,
     bundle: true,
     format: 'esm',

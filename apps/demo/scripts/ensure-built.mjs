@@ -1,5 +1,5 @@
-// Makes sure what the demo serves exists and is fresh: the @cria/kernels, @cria/tokenizer and
-// @cria/runtime bundles (each rebuilt when its sources are newer than its dist/), the demo bundle
+// Makes sure what the demo serves exists and is fresh: the @cria/kernels, @cria/tokenizer,
+// @cria/runtime and @cria/train bundles (each rebuilt when its sources are newer than its dist/), the demo bundle
 // (always rebuilt: esbuild takes well under a second), and the built-in chat model, a tiny
 // random-weight model the project generates itself (nothing is ever downloaded).
 import { execFileSync } from 'node:child_process';
@@ -16,6 +16,7 @@ const PACKAGES = [
   { name: '@cria/kernels', root: join(repositoryRoot, 'kernels'), outputs: ['dist/index.js', 'dist/testing.js'], sources: ['src', 'wgsl', 'assembly', 'scripts', 'package.json'] },
   { name: '@cria/tokenizer', root: join(repositoryRoot, 'packages/tokenizer'), outputs: ['dist/index.js'], sources: ['src', 'scripts', 'package.json'] },
   { name: '@cria/runtime', root: join(repositoryRoot, 'packages/runtime'), outputs: ['dist/index.js'], sources: ['src', 'scripts', 'package.json'] },
+  { name: '@cria/train', root: join(repositoryRoot, 'packages/train'), outputs: ['dist/index.js'], sources: ['src', 'scripts', 'package.json'] },
 ];
 
 /** The model the Chat tab loads by default: served from dist/models/ (HF form and a Q8_0 GGUF). */

@@ -8,6 +8,7 @@ import { probeEnvironment } from './environment.js';
 import { freshSeed, runKernelCheck } from './kernel-check.js';
 import { setupChat } from './chat/chat-panel.js';
 import { setupTabs } from './tabs.js';
+import { setupTrain } from './train/train-panel.js';
 
 /**
  * The page's wiring: probe the environment, start the backends, then run the kernel check or the
@@ -110,6 +111,7 @@ async function benchmark(): Promise<void> {
 async function main(): Promise<void> {
   setupTabs();
   setupChat();
+  setupTrain();
   const environmentSection = byId('environment');
   const report = await probeEnvironment();
   const backendsSlot = renderEnvironment(byId('environment-grid'), report);

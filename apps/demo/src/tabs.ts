@@ -1,7 +1,7 @@
 import { byId } from './dom.js';
 
 /**
- * Two tabs, Kernels and Chat: buttons with data-tab, panels with data-panel. The hash (#chat) picks
+ * Three tabs, Kernels, Chat and Train: buttons with data-tab, panels with data-panel. The hash (#chat, #train) picks
  * the tab on load, so a link can open the chat directly.
  */
 export function setupTabs(): void {
@@ -17,5 +17,6 @@ export function setupTabs(): void {
       history.replaceState(null, '', `${location.search}#${button.dataset.tab}`);
     });
   }
-  show(location.hash === '#chat' ? 'chat' : 'kernels');
+  const fromHash = location.hash.slice(1);
+  show(buttons.some((button) => button.dataset.tab === fromHash) ? fromHash : 'kernels');
 }

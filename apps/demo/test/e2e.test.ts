@@ -205,6 +205,55 @@ describe('demo page in headless Chromium', () => {
     expect(await page.locator('#chat-status').textContent()).toMatch(/IntegrityError: .*SHA-256 mismatch: expected 0{64}, got [0-9a-f]{64}/);
   });
 
+  /** Runs a fine-tune in the Train tab; resolves to the #train data attributes once it ends. */
+  async function fineTune(options: { backend: string; epochs: number }): Promise<Record<string, string | null>> {
+    await page.click('#tab-train');
+    await page.selectOption('#train-model', 'default');
+    await page.selectOption('#train-backend', options.backend);
+    await page.fill('#train-epochs', String(options.epochs));
+    await page.click('#train-start');
+    await page.waitForSelector('#train[data-state="done"], #train[data-state="error"], #train[data-state="stopped"]', { timeout: 90_000 });
+    const attributes: Record<string, string | null> = {};
+    for (const name of ['state', 'steps', 'first-loss', 'last-loss', 'backend', 'worker']) attributes[name] = await page.getAttribute('#train', `data-${name}`);
+    console.log(`[demo e2e] train ${options.backend}: ${await page.locator('#train-status').textContent()} | ${await page.locator('#train-metrics').textContent()}`);
+    return attributes;
+  }
+
+  it('fine-tunes the built-in model in a Web Worker on wasm, plots the loss, downloads the weights and chats with them', async () => {
+    const run = await fineTune({ backend: 'wasm', epochs: 40 });
+    expect(run.state, (await page.locator('#train-status').textContent()) ?? '').toBe('done');
+    expect(run.backend).toMatch(/wasm/);
+    expect(run.worker).toBe('worker');
+    expect(page.workers().map((worker) => worker.url()).some((url) => url.endsWith('/train-worker.js'))).toBe(true);
+    const points = Number(await page.getAttribute('#train-chart path.train-line', 'data-points'));
+    expect(points).toBe(Number(run.steps));
+    expect(points).toBeGreaterThan(10);
+    expect(Number(run['last-loss'])).toBeLessThan(Number(run['first-loss']) / 4);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#train-downloads a[data-file="model.safetensors"]')]);
+    const saved = await download.path();
+    expect(saved && readFileSync(saved).byteLength).toBeGreaterThan(100_000);
+
+    // The fine-tuned weights go to the Chat tab in memory; the example dataset taught it this answer.
+    await page.click('#train-chat');
+    await page.waitForSelector('#chat[data-state="ready"], #chat[data-state="error"]', { timeout: 90_000 });
+    expect(await page.getAttribute('#chat', 'data-state'), (await page.locator('#chat-status').textContent()) ?? '').toBe('ready');
+    expect(await page.inputValue('#model-choice')).toBe('trained');
+    const reply = await chat('hi');
+    console.log(`[demo e2e] the fine-tuned model answers "hi" with ${JSON.stringify(reply.text)}`);
+    // chat() caps the reply at 12 tokens: the learned answer, or as much of it as fits.
+    expect(reply.text.length).toBeGreaterThanOrEqual(8);
+    expect('Hello from Cria!'.startsWith(reply.text) || reply.text.startsWith('Hello from Cria!'), reply.text).toBe(true);
+  });
+
+  it('fine-tunes a few steps on WebGPU (SwiftShader)', async () => {
+    const run = await fineTune({ backend: 'webgpu', epochs: 3 });
+    expect(run.state, (await page.locator('#train-status').textContent()) ?? '').toBe('done');
+    expect(run.backend?.toLowerCase()).not.toMatch(/^wasm/);
+    expect(Number(run.steps)).toBeGreaterThan(0);
+    expect(Number(run['last-loss'])).toBeLessThan(Number(run['first-loss']));
+  });
+
   it('logged no page errors', () => {
     expect(pageErrors).toEqual([]);
   });

@@ -296,8 +296,115 @@ def main_lora():
     print(f"wrote {os.path.normpath(out)}: {os.path.getsize(out)} bytes, loss {loss.item():.6f}, grad norm {grad_norm:.6f}")
 
 
+DISTILLATION = dict(rows=12, vocab=40, top_k=8, teacher_scale=3.0, seed=SEED + 2)
+# (name, divergence, beta, temperature, teacher): teacher "full" or "top-<k>". beta matters for jsd only.
+DISTILLATION_CASES = [
+    ("forward-kl-full-t1", "forward-kl", 0.5, 1.0, "full"),
+    ("forward-kl-full-t2", "forward-kl", 0.5, 2.0, "full"),
+    ("reverse-kl-full-t2", "reverse-kl", 0.5, 2.0, "full"),
+    ("jsd-b0.5-full-t1", "jsd", 0.5, 1.0, "full"),
+    ("jsd-b0.1-full-t2", "jsd", 0.1, 2.0, "full"),
+    ("forward-kl-top8-t2", "forward-kl", 0.5, 2.0, "top-8"),
+    ("reverse-kl-top8-t1", "reverse-kl", 0.5, 1.0, "top-8"),
+    ("jsd-b0.9-top8-t2", "jsd", 0.9, 2.0, "top-8"),
+    ("forward-kl-top40-t1", "forward-kl", 0.5, 1.0, "top-40"),  # k = V: no tail bucket
+]
+
+
+def kl(log_p, log_q):  # KL(P || Q) per row, from log-probabilities; 0 · log 0 = 0
+    return (log_p.exp() * (log_p - log_q)).nan_to_num(0.0).sum(-1)
+
+
+def divergence_of(log_q, log_p, divergence, beta):
+    """Per-row divergence between student log q and teacher log P (TRL's generalized_jsd_loss for jsd)."""
+    if divergence == "forward-kl":
+        return kl(log_p, log_q)
+    if divergence == "reverse-kl":
+        return kl(log_q, log_p)
+    beta_t = torch.tensor(beta, dtype=torch.float64)
+    mixture = torch.logsumexp(torch.stack([log_q + torch.log(1 - beta_t), log_p + torch.log(beta_t)]), dim=0)
+    return beta * kl(log_p, mixture) + (1 - beta) * kl(log_q, mixture)
+
+
+def main_distillation():
+    """fixtures/golden-distillation.safetensors: the fused losses of kernels/src/training-ops.ts in float64.
+
+    Inputs are rounded to f32 first (the fixture stores f32) so that the float64 truth is of exactly
+    the values Cria reads. Distillation (`distillationLoss`): p = softmax(student / tau); full teacher
+    P = softmax(teacher / tau); top-k teacher: the teacher's k largest log-probabilities at tau, and
+    the divergence over k + 1 buckets (the k tokens, then a tail: teacher max(1e-6, 1 - sum exp(logprobs)),
+    student the mass of p outside the k tokens; with k = V no tail). loss = tau^2 * mean over the rows
+    whose mask is 1. Cross-entropy (`crossEntropy`): mean over the rows whose target is not -100.
+    Each case stores the loss and d(loss)/d(student logits).
+    """
+    d = DISTILLATION
+    rows, V = d["rows"], d["vocab"]
+    generator = torch.Generator().manual_seed(d["seed"])
+    f32 = lambda t: t.to(torch.float32).to(torch.float64)
+    student_values = f32(torch.randn(rows, V, generator=generator, dtype=torch.float64) * 2)
+    teacher_values = f32(torch.randn(rows, V, generator=generator, dtype=torch.float64) * d["teacher_scale"])
+    mask = torch.ones(rows, dtype=torch.long)
+    mask[[2, 7]] = 0  # e.g. prompt tokens: not distilled
+    targets = torch.randint(0, V, (rows,), generator=generator)
+    targets[[0, 5, 6]] = -100
+    tensors = {"student_logits": student_values, "teacher_logits": teacher_values}
+    cases = []
+    counted = mask.bool()
+
+    student = student_values.clone().requires_grad_(True)
+    loss = torch.nn.functional.cross_entropy(student, targets, ignore_index=-100)
+    loss.backward()
+    tensors["cases.cross-entropy.dstudent"] = student.grad.detach().clone()
+    cases.append(dict(name="cross-entropy", loss=loss.item()))
+
+    for name, divergence, beta, temperature, teacher in DISTILLATION_CASES:
+        student = student_values.clone().requires_grad_(True)
+        log_q_full = torch.log_softmax(student / temperature, -1)
+        teacher_full = torch.log_softmax(teacher_values / temperature, -1)
+        case = dict(name=name, divergence=divergence, beta=beta, temperature=temperature, teacher=teacher)
+        if teacher == "full":
+            log_q, log_p = log_q_full, teacher_full
+        else:
+            k = int(teacher.split("-")[1])
+            top = teacher_full.topk(k, dim=-1)
+            indices, logprobs = top.indices, f32(top.values)  # Cria reads the f32 log-probabilities
+            tensors[f"cases.{name}.teacher_logprobs"] = logprobs
+            case["indices"] = indices.tolist()
+            log_q, log_p = log_q_full.gather(-1, indices), logprobs
+            if k < V:
+                outside = torch.ones(rows, V, dtype=torch.bool).scatter(-1, indices, False)
+                student_tail = torch.logsumexp(log_q_full.masked_fill(~outside, float("-inf")), -1, keepdim=True)
+                teacher_tail = torch.log((1 - logprobs.exp().sum(-1, keepdim=True)).clamp_min(1e-6))
+                log_q, log_p = torch.cat([log_q, student_tail], -1), torch.cat([log_p, teacher_tail], -1)
+        per_row = divergence_of(log_q, log_p, divergence, beta)
+        loss = temperature ** 2 * per_row[counted].mean()
+        loss.backward()
+        tensors[f"cases.{name}.dstudent"] = student.grad.detach().clone()
+        case["loss"] = loss.item()
+        cases.append(case)
+
+    metadata = {
+        "magic": MAGIC,
+        "version": str(VERSION),
+        "kind": "distillation",
+        "generator": "packages/train/scripts/make-golden.py distillation, torch " + torch.__version__ + ", float64",
+        "shape": json.dumps([rows, V]),
+        "mask": json.dumps(mask.tolist()),
+        "targets": json.dumps(targets.tolist()),
+        "cases": json.dumps(cases),
+    }
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "golden-distillation.safetensors")
+    write_safetensors(out, tensors, metadata)
+    print(f"wrote {os.path.normpath(out)}: {os.path.getsize(out)} bytes, losses {[(c['name'], round(c['loss'], 6)) for c in cases]}")
+
+
 if __name__ == "__main__":
     import sys
-    chosen = sys.argv[1:] or [*VARIANTS, "lora"]
+    chosen = sys.argv[1:] or [*VARIANTS, "lora", "distillation"]
     for variant in chosen:
-        main_lora() if variant == "lora" else main(variant)
+        if variant == "lora":
+            main_lora()
+        elif variant == "distillation":
+            main_distillation()
+        else:
+            main(variant)

@@ -15,6 +15,7 @@ export { DataLoader, type DataLoaderOptions, type DataPosition } from './data/da
 export { CHECKPOINT_MAGIC, CHECKPOINT_VERSION, CheckpointError, loadCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint/checkpoint.js';
 export { writeFileAtomic } from './checkpoint/atomic-write.js';
 export { encodeModelSafetensors, loadPretrainedWeights, type PretrainedWeights } from './loading/pretrained-weights.js';
+export { loadGgufTrainingWeights, readGgufTrainingWeights, unpermuteInterleavedRope, type GgufTrainingWeights } from './loading/gguf-weights.js';
 export { LORA_MODULES, LORA_TARGETS, initialLoraA, parseLoraTargets, resolveLoraOptions, type LoraOptions, type LoraTarget, type ResolvedLoraOptions } from './lora/lora-options.js';
 export { LoraAdapters, loraNames } from './lora/lora-adapters.js';
 export { LoraDropout, LoraLinear } from './lora/lora-linear.js';
@@ -27,3 +28,10 @@ export {
   PEFT_CONFIG_FILE, PEFT_PREFIX, PEFT_WEIGHTS_FILE, encodePeftAdapter, exportPeftAdapter, loadPeftAdapter, parsePeftAdapter,
   type PeftAdapter, type PeftAdapterConfig,
 } from './export/peft-adapter.js';
+export { runFineTune, type FineTuneControls } from './worker/run-fine-tune.js';
+export { FINE_TUNE_DEFAULTS, type FineTuneEvent, type FineTuneJob, type FineTuneResult } from './worker/fine-tune-job.js';
+export { readTrainingModel, type TrainingModelSource } from './worker/training-model-source.js';
+export { createWorkerTrainer, type FineTuneCallOptions, type TrainingRun, type WorkerTrainer } from './worker/create-worker-trainer.js';
+export { serveTrainer } from './worker/serve-trainer.js';
+export { TrainerBusyError, TrainerUnavailableError } from './worker/trainer-errors.js';
+export type { TrainerPageMessage, TrainerWorkerMessage } from './worker/worker-protocol.js';

@@ -1,4 +1,4 @@
-import { createWorkerEngine, type BrowserModelSource, type ChatMessage, type WorkerEngine } from '@cria/runtime';
+import { createWorkerEngine, type BrowserModelSource, type ChatMessage, type NamedBlob, type WorkerEngine } from '@cria/runtime';
 import type { BackendChoice } from '@cria/kernels';
 import { byId, element, facts } from '../dom.js';
 import { droppedFiles, modelSource, sourceLabel, type ModelChoice } from './model-choice.js';
@@ -14,6 +14,7 @@ let engine: WorkerEngine | undefined;
 let loading: AbortController | undefined;
 let generating: AbortController | undefined;
 let pickedFiles: File[] = [];
+let trainedFiles: NamedBlob[] | undefined;
 const history: ChatMessage[] = [];
 
 const section = () => byId('chat');
@@ -33,6 +34,7 @@ async function load(): Promise<void> {
     url: byId<HTMLInputElement>('model-url').value,
     sha256: byId<HTMLInputElement>('model-sha256').value,
     files: pickedFiles,
+    trained: trainedFiles,
   });
   if (typeof source === 'string') return setStatus(source, 'fail');
   // Before the first await, so that whoever clicked sees 'loading' at once (the e2e test waits on it).
@@ -173,6 +175,22 @@ function setupFiles(): void {
     zone.classList.remove('dragging');
     if (event.dataTransfer) void droppedFiles(event.dataTransfer).then(choose);
   });
+}
+
+/**
+ * Hands a fine-tuned model (the Train tab's export, a Hugging Face folder as Blobs) to the chat:
+ * selects it, switches to the Chat tab and loads it on `backend`.
+ */
+export async function chatWithTrainedModel(files: NamedBlob[], backend: string): Promise<void> {
+  trainedFiles = files;
+  const choice = byId<HTMLSelectElement>('model-choice');
+  byId<HTMLOptionElement>('model-choice-trained').disabled = false;
+  choice.value = 'trained';
+  choice.dispatchEvent(new Event('change'));
+  const backendSelect = byId<HTMLSelectElement>('chat-backend');
+  if ([...backendSelect.options].some((option) => option.value === backend)) backendSelect.value = backend;
+  byId('tab-chat').click();
+  await load();
 }
 
 export function setupChat(): void {

@@ -1,19 +1,22 @@
-import type { BrowserModelSource } from '@cria/runtime';
+import type { BrowserModelSource, NamedBlob } from '@cria/runtime';
 
 /**
  * Where the Chat tab's model comes from: the built-in default (a tiny random-weight Llama the demo
- * server generates at start, in Hugging Face and GGUF form), a URL, or local files.
+ * server generates at start, in Hugging Face and GGUF form), a URL, local files, or the model the
+ * Train tab just fine-tuned (its exported files, in memory).
  */
-export type ModelChoice = 'default-hf' | 'default-gguf' | 'url' | 'files';
+export type ModelChoice = 'default-hf' | 'default-gguf' | 'url' | 'files' | 'trained';
 
 /** dist/models/tiny-llama, written by scripts/ensure-built.mjs. */
-const DEFAULT_MODEL = 'models/tiny-llama/';
+export const DEFAULT_MODEL = 'models/tiny-llama/';
 
 export interface ModelForm {
   choice: ModelChoice;
   url: string;
   sha256: string;
   files: File[];
+  /** The Train tab's last result (a Hugging Face folder as Blobs). */
+  trained?: NamedBlob[];
 }
 
 /** The BrowserModelSource for the form, or a message saying what is missing. */
@@ -27,6 +30,7 @@ export function modelSource(form: ModelForm): BrowserModelSource | string {
     if (sha256 && !/^[0-9a-f]{64}$/.test(sha256)) return 'SHA-256 must be 64 hex digits (or empty)';
     return { url, ...(sha256 ? { sha256 } : {}) };
   }
+  if (form.choice === 'trained') return form.trained?.length ? { files: form.trained } : 'Fine-tune a model in the Train tab first';
   if (form.files.length === 0) return 'Pick a model folder (config.json, *.safetensors, tokenizer files) or a .gguf file, or drop them here';
   return { files: form.files };
 }
@@ -34,6 +38,7 @@ export function modelSource(form: ModelForm): BrowserModelSource | string {
 /** A short name for the model being loaded. */
 export function sourceLabel(source: BrowserModelSource): string {
   if ('url' in source) return source.url.replace(location.origin, '');
+  if (source.files.some((file) => 'blob' in file && file.name === 'model.safetensors' && !file.path)) return 'the fine-tuned model (in memory)';
   const gguf = source.files.find((file) => file.name.toLowerCase().endsWith('.gguf'));
   return gguf ? gguf.name : `${source.files.length} local file(s)`;
 }

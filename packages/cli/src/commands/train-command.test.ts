@@ -62,6 +62,18 @@ describe('cria train (built CLI, spawned)', () => {
     expect(log.map((entry) => entry['step'])).toEqual(Array.from({ length: log.length }, (_, i) => i + 1));
   });
 
+  it('LoRA fine-tunes from a Q8_0 GGUF: a quantized frozen base, a PEFT adapter, a loss that falls', async () => {
+    const out = join(model.dir, 'run-gguf');
+    const result = await runCli(['train', '-m', model.gguf, '--tokenizer', model.hf, '-d', data, '-o', out, '--lora-rank', '4', '--epochs', '3', '--lr', '1e-2', '--batch', '2', '--seq-len', '32', '--seed', '1'], { timeoutMs: 60_000 });
+    expect(result.stderr).toContain('(q8_0 base)');
+    expect(result.code, result.stderr).toBe(0);
+    const log = readLog(out).filter((entry) => entry['loss'] !== undefined);
+    expect(log.at(-1)!['loss']!).toBeLessThan(log[0]!['loss']!);
+    expect(readFileSync(join(out, 'adapter', 'adapter_config.json'), 'utf8')).toContain('"r": 4');
+    const refused = await runCli(['train', '-m', model.gguf, '-d', data, '-o', join(model.dir, 'y')]);
+    expect(refused.stderr).toContain('needs --tokenizer');
+  });
+
   it('explains what is wrong with the command line', async () => {
     const result = await runCli(['train', '-m', model.hf, '-o', join(model.dir, 'x')]);
     expect(result.code).toBe(2);

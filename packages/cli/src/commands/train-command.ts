@@ -13,7 +13,7 @@ import { configFromHf, SeededRandom } from '@cria/runtime';
 import { loadTokenizer } from '@cria/tokenizer';
 import {
   DataLoader, GGUF_EXPORT_TYPES, LlamaTrainingModel, LORA_TARGETS, Trainer, exportGguf, exportHfModel, exportPeftAdapter, ggufTokenizerMetadata,
-  initialLlamaWeights, loadCheckpoint, loadPretrainedWeights, packExamples, parseLoraTargets, parseTrainingJsonl, saveCheckpoint, tokenizeExample,
+  initialLlamaWeights, loadCheckpoint, loadGgufTrainingWeights, loadPretrainedWeights, packExamples, parseLoraTargets, parseTrainingJsonl, saveCheckpoint, tokenizeExample,
   type GgufExportType, type PackedRow, type TrainingBatch,
 } from '@cria/train';
 import { CliError, UsageError } from '../cli-errors.js';
@@ -29,9 +29,9 @@ export const LOG_FILE = 'train-log.jsonl';
 export const trainCommand: Command = {
   name: COMMAND,
   summary: 'Fine-tune (full or LoRA) or train from scratch a Llama-family model on a JSONL dataset.',
-  usage: 'cria train --model <dir|new:config.json> --data <file.jsonl> --out <dir> [options]',
+  usage: 'cria train --model <dir|file.gguf|new:config.json> --data <file.jsonl> --out <dir> [options]',
   options: {
-    model: { type: 'string', short: 'm', placeholder: 'dir|new:config.json', description: 'a Hugging Face model directory, or new:<config.json> for a freshly initialised model (needs --tokenizer)' },
+    model: { type: 'string', short: 'm', placeholder: 'dir|file.gguf|new:config.json', description: 'a Hugging Face model directory, a GGUF file (needs --tokenizer), or new:<config.json> for a freshly initialised model (needs --tokenizer)' },
     tokenizer: { type: 'string', placeholder: 'dir', description: 'directory with tokenizer.json (+ tokenizer_config.json)', defaultText: 'the model directory' },
     data: { type: 'string', short: 'd', placeholder: 'file.jsonl', description: 'one {"prompt","completion"} or {"messages":[...]} object per line' },
     out: { type: 'string', short: 'o', placeholder: 'dir', description: 'where checkpoints, the log and the exported model go' },
@@ -39,7 +39,7 @@ export const trainCommand: Command = {
     'lora-alpha': { type: 'string', placeholder: 'alpha', description: 'LoRA scaling numerator (scaling alpha/r)', defaultText: '2 × rank' },
     'lora-targets': { type: 'string', placeholder: 'q,k,v,o,gate,up,down', description: 'linear layers that get an adapter', defaultText: 'q,k,v,o' },
     'lora-dropout': { type: 'string', placeholder: 'p', description: 'dropout on the adapter input', defaultText: '0' },
-    'base-dtype': { type: 'string', placeholder: 'f32|q8_0|q4_0', description: 'LoRA: store the frozen linear weights quantized (QLoRA)', defaultText: 'f32' },
+    'base-dtype': { type: 'string', placeholder: 'f32|q8_0|q4_0', description: 'LoRA: store the frozen linear weights quantized (QLoRA)', defaultText: 'f32; a Q8_0/Q4_0 GGUF model: its own type' },
     epochs: { type: 'string', placeholder: 'n', description: 'passes over the training split', defaultText: '1' },
     lr: { type: 'string', placeholder: 'rate', description: 'peak learning rate (warmup 5%, then cosine)', defaultText: '1e-3 (LoRA), 1e-4 (full)' },
     batch: { type: 'string', placeholder: 'rows', description: 'packed rows per step', defaultText: '4' },
@@ -54,9 +54,11 @@ export const trainCommand: Command = {
   details: `Examples:
   cria train -m ./SmolLM2-135M -d chats.jsonl -o run1 --lora-rank 8 --epochs 2
   cria train -m new:config.json --tokenizer ./tok -d data.jsonl -o scratch --lr 3e-3 --export gguf:q8_0
+  cria train -m model-q8_0.gguf --tokenizer ./SmolLM2-135M -d chats.jsonl -o run2 --lora-rank 8
 Writes --out/${LOG_FILE} (step, loss, lr, grad_norm, tokens_per_second, eval_loss per line),
 --out/${CHECKPOINT_FILE}, --out/model (Hugging Face; LoRA merged), --out/adapter (PEFT, with LoRA).
-GGUF as --model is not supported yet: pass the Hugging Face directory.`,
+A GGUF --model is dequantized to f32 (full fine-tuning), or with --lora-rank kept as a Q8_0/Q4_0
+frozen base; llama.cpp's q/k permutation is undone, so exports are in Hugging Face layout.`,
   run: runTrain,
 };
 
@@ -68,7 +70,8 @@ interface Settings {
   loraAlpha: number | undefined;
   loraDropout: number;
   loraTargets: ReturnType<typeof parseLoraTargets>;
-  baseDtype: 'f32' | 'q8_0' | 'q4_0';
+  /** undefined: f32, or a quantized GGUF's own type */
+  baseDtype: 'f32' | 'q8_0' | 'q4_0' | undefined;
   epochs: number;
   learningRate: number;
   batchSize: number;
@@ -84,8 +87,8 @@ function readSettings(values: OptionValues): Settings {
   const loraRank = number('lora-rank', { min: 1, max: 4096, integer: true });
   const targets = parseLoraTargets(optionalString(values, 'lora-targets') ?? 'q,k,v,o');
   for (const target of targets) if (!LORA_TARGETS.includes(target)) throw new UsageError(`--lora-targets: unknown layer "${target}"; choose from ${LORA_TARGETS.join(',')}`, COMMAND);
-  const baseDtype = optionalChoice(values, 'base-dtype', ['f32', 'q8_0', 'q4_0'] as const, COMMAND) ?? 'f32';
-  if (baseDtype !== 'f32' && loraRank === undefined) throw new UsageError('--base-dtype needs --lora-rank (a quantized base is frozen)', COMMAND);
+  const baseDtype = optionalChoice(values, 'base-dtype', ['f32', 'q8_0', 'q4_0'] as const, COMMAND);
+  if (baseDtype !== undefined && baseDtype !== 'f32' && loraRank === undefined) throw new UsageError('--base-dtype needs --lora-rank (a quantized base is frozen)', COMMAND);
   const exports = ((values.export as string[] | undefined) ?? []).map((text) => {
     const type = /^gguf:(.+)$/i.exec(text)?.[1]?.toUpperCase() as GgufExportType | undefined;
     if (!type || !GGUF_EXPORT_TYPES.includes(type)) throw new UsageError(`--export must be gguf:f32|f16|q8_0|q4_0; got "${text}"`, COMMAND);
@@ -115,9 +118,10 @@ async function runTrain(values: OptionValues, io: CommandIO): Promise<number> {
   const settings = readSettings(values);
   const { out } = settings;
   const fresh = settings.model.startsWith('new:');
-  const tokenizerDirectory = optionalString(values, 'tokenizer') ?? (fresh ? undefined : settings.model);
-  if (!tokenizerDirectory) throw new UsageError('--model new:config.json needs --tokenizer <dir>', COMMAND);
-  if (settings.model.endsWith('.gguf')) throw new CliError('GGUF models cannot be trained yet', 'pass the Hugging Face directory of the model (config.json + *.safetensors + tokenizer.json)', 2);
+  const ggufModel = settings.model.toLowerCase().endsWith('.gguf');
+  const tokenizerDirectory = optionalString(values, 'tokenizer') ?? (fresh || ggufModel ? undefined : settings.model);
+  // A GGUF's own tokenizer metadata has no chat template file nor tokenizer.json to export beside the model.
+  if (!tokenizerDirectory) throw new UsageError(`--model ${fresh ? 'new:config.json' : 'file.gguf'} needs --tokenizer <dir> (with tokenizer.json)`, COMMAND);
   const checkpointPath = join(out, CHECKPOINT_FILE);
   const resume = values.resume === true;
   if (resume && !existsSync(checkpointPath)) throw new CliError(`--resume: ${checkpointPath} does not exist`, 'run without --resume to start, or point --out at the run to continue');
@@ -128,10 +132,10 @@ async function runTrain(values: OptionValues, io: CommandIO): Promise<number> {
   if (tokenizerJson === undefined) throw new CliError(`${tokenizerDirectory} has no tokenizer.json`, 'pass --tokenizer <dir> with the fast-tokenizer file');
   const tokenizerConfigJson = await readText(tokenizerDirectory, 'tokenizer_config.json');
   const tokenizer = loadTokenizer(tokenizerJson, tokenizerConfigJson);
-  const sourceConfig = JSON.parse(await readFile(fresh ? settings.model.slice(4) : join(settings.model, 'config.json'), 'utf8')) as Record<string, unknown>;
-  const { config, weights } = fresh
-    ? { config: configFromHf(sourceConfig), weights: undefined }
-    : await loadPretrainedWeights(settings.model);
+  const sourceConfig = ggufModel ? undefined : (JSON.parse(await readFile(fresh ? settings.model.slice(4) : join(settings.model, 'config.json'), 'utf8')) as Record<string, unknown>);
+  const gguf = ggufModel ? await loadGgufTrainingWeights(settings.model) : undefined;
+  const { config, weights } = gguf ?? (fresh ? { config: configFromHf(sourceConfig!), weights: undefined } : await loadPretrainedWeights(settings.model));
+  const baseDtype = settings.baseDtype ?? gguf?.baseDtype ?? 'f32';
   const examples = parseTrainingJsonl(await readFile(settings.data, 'utf8'), settings.data).map((example) => tokenizeExample(tokenizer, example));
   const { train, evaluation } = splitExamples(examples, settings.evalSplit, settings.seed);
   const padId = tokenizer.eosTokenId ?? 0;
@@ -148,7 +152,7 @@ async function runTrain(values: OptionValues, io: CommandIO): Promise<number> {
   const lora = settings.loraRank
     ? { rank: settings.loraRank, alpha: settings.loraAlpha ?? 2 * settings.loraRank, dropout: settings.loraDropout, targets: settings.loraTargets, seed: settings.seed }
     : undefined;
-  const model = LlamaTrainingModel.fromWeights(backend, config, weights ?? initialLlamaWeights(config, { seed: settings.seed }), { lora, baseDtype: lora ? settings.baseDtype : undefined });
+  const model = LlamaTrainingModel.fromWeights(backend, config, weights ?? initialLlamaWeights(config, { seed: settings.seed }), { lora, baseDtype: lora ? baseDtype : undefined });
   const trainer = new Trainer(model, {
     weightDecay: 0.01,
     maxGradNorm: 1,
@@ -164,7 +168,7 @@ async function runTrain(values: OptionValues, io: CommandIO): Promise<number> {
     } else {
       await writeFile(logPath, '');
     }
-    const kind = lora ? `LoRA r=${lora.rank} on ${lora.targets.join(',')}${settings.baseDtype !== 'f32' ? ` (${settings.baseDtype} base)` : ''}` : 'full fine-tuning';
+    const kind = lora ? `LoRA r=${lora.rank} on ${lora.targets.join(',')}${baseDtype !== 'f32' ? ` (${baseDtype} base)` : ''}` : 'full fine-tuning';
     io.stderr.write(`training ${basename(settings.model)} (${kind}, ${model.parameters.trainable.reduce((sum, p) => sum + p.value.size, 0)} trainable parameters) on ${backend.name}: ` +
       `${rows.length} rows of ${settings.sequenceLength} tokens, ${evaluation.length} held-out examples, ${totalSteps} steps\n`);
     const checkpoint = async () => {
