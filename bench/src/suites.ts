@@ -1,7 +1,9 @@
+import { DECODE_SUITE } from './decode/index.js';
 import { renderKernelsMarkdown } from './kernels/kernels-markdown.js';
 import { runKernelsSuite } from './kernels/kernels-suite.js';
 import type { ResultFile } from './results/result-types.js';
 import { TOKENIZER_SUITE } from './tokenizer/index.js';
+import { TRAIN_SUITE } from './train/index.js';
 
 /**
  * Every suite `npm run bench -- <suite>` knows. A new one (tokenizer, train, …) adds an entry:
@@ -26,4 +28,6 @@ export const SUITES: Record<string, Suite> = {
     render: renderKernelsMarkdown,
   },
   tokenizer: TOKENIZER_SUITE,
+  decode: DECODE_SUITE,
+  train: TRAIN_SUITE,
 };

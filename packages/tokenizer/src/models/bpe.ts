@@ -76,17 +76,10 @@ export class BpeModel {
 
   /**
    * Encodes one pre-token of a byte-level vocabulary, given as raw text: its UTF-8 bytes are the
-   * symbols. A word seen lately comes from the cache (one string-keyed lookup); otherwise a
-   * pre-token that is one token (most of them) is found by its bytes, without merging, and other
-   * pre-tokens go through BPE. Either way the result is cached.
+   * symbols. A pre-token that is one token (most of them) is found by its bytes, without merging;
+   * other pre-tokens go through BPE once and are then cached.
    */
   encodeBytes(word: string, out: number[]): void {
-    const cached = this.cache.get(word);
-    if (cached !== undefined) {
-      const pool = this.cachePool;
-      for (let i = cached >>> 6, end = i + (cached & 63); i < end; i++) out.push(pool[i]!);
-      return;
-    }
     if (this.bytes.length < word.length * 3) this.bytes = new Uint8Array(word.length * 3);
     const bytes = this.bytes;
     const length = encodeUtf8(word, bytes);
@@ -94,14 +87,17 @@ export class BpeModel {
     // With ignore_merges (Llama 3) a whole-word token wins outright; otherwise only if BPE reaches it.
     if (whole !== -1 && (this.flags.ignoreMerges || this.mergesReach(whole, length))) {
       out.push(whole);
-      this.symbols[0] = whole;
-      if (word.length <= 256) this.remember(word, this.symbols, 1);
+      return;
+    }
+    const cached = this.cache.get(word);
+    if (cached !== undefined) {
+      const pool = this.cachePool;
+      for (let i = cached >>> 6, end = i + (cached & 63); i < end; i++) out.push(pool[i]!);
       return;
     }
     const count = this.byteSymbols(length);
     this.finish(word, this.symbols, count, out);
   }
-
 
   private buildByteVocabulary(): ByteVocabulary {
     let maxId = 0;

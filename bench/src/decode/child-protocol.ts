@@ -1,0 +1,73 @@
+/**
+ * What the suite asks of one child process and what it answers. Each (impl, model) runs in a fresh
+ * Node so its peak RSS (`process.resourceUsage().maxRSS`) is its own: the weights, the KV cache, the
+ * runtime's buffers, and Node itself (about 40 MB, the same for every impl).
+ */
+export type DecodeImpl = 'cria-wasm' | 'cria-webgpu' | 'llama.cpp';
+
+export const DECODE_IMPLS: readonly DecodeImpl[] = ['cria-wasm', 'llama.cpp', 'cria-webgpu'];
+
+export interface ChildRequest {
+  impl: DecodeImpl;
+  modelPath: string;
+  threads: number;
+  /** Prompt ids, fed as ids (no tokenizer in the timed path). */
+  prompt: number[];
+  /** Decode steps after the prefill: each feeds the last token and picks the next greedily. */
+  generate: number;
+  /** KV cache positions to allocate (both impls get the same). */
+  contextSize: number;
+  /** Keys + values per position over all layers (layers · 2 · KV heads · head dim), for the KV cache bytes. */
+  kvValuesPerPosition: number;
+  /** Timed repetitions wanted, after one warm-up. */
+  repetitions: number;
+  /** No repetition starts after this many ms of timed work (at least one always runs). */
+  budgetMs: number;
+  /**
+   * cria-webgpu only: skip the full run when a short probe predicts the prefill or the decode
+   * would take longer than this (the row then says so, with the probe's own numbers).
+   */
+  maxPredictedMs?: number;
+}
+
+export interface Repetition {
+  prefillMs: number;
+  decodeMs: number;
+}
+
+export interface ChildResult {
+  impl: DecodeImpl;
+  /** The backend as it described itself ("wasm relaxed-simd, 2 threads", the GPU adapter, llama.cpp's build). */
+  description: string;
+  /** Threads the impl reports using (null where it cannot say, e.g. WebGPU). */
+  threads: number | null;
+  loadMs: number;
+  repetitions: Repetition[];
+  /** The greedy tokens of the last repetition (first 16), so a reader can see both impls ran the same loop. */
+  firstTokens: number[];
+  /** KV cache bytes as this impl allocates them (Cria f32; llama.cpp f16, its context size). */
+  kvCacheBytes: number;
+  /** Peak resident set of the whole child process, bytes. */
+  peakRssBytes: number;
+  /** Resident set after the timed runs, before anything is freed: what the loaded model keeps. */
+  rssAfterBytes: number;
+  /** Cores other processes kept busy during the timed repetitions (this child's threads excluded). */
+  otherCores: number | null;
+  /** WebGPU: dispatches and submits per decode step (from the backend's stats). */
+  webgpu?: { dispatchesPerToken: number; submitsPerToken: number; prefillSubmits: number };
+  /** Why the timed run did not happen (a probe predicted it over the cap); the probe numbers are in `note`. */
+  skipped?: string;
+  note?: string;
+}
+
+/** Peak RSS of the calling process in bytes (Node reports kilobytes). */
+export function peakRssBytes(): number {
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+/** Index of the largest value, lowest on ties (the kernels' argmax rule). */
+export function argmax(values: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
+  return best;
+}

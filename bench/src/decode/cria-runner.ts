@@ -1,0 +1,122 @@
+import { createWasmBackend, createWebGPUBackend, type Backend } from '@cria/kernels';
+import { loadModel, type KvCache, type LlamaModel } from '@cria/runtime';
+import { startLoadProbe } from '../measure/machine-load.js';
+import { argmax, peakRssBytes, type ChildRequest, type ChildResult, type Repetition } from './child-protocol.js';
+
+/**
+ * Cria in a child process: the GGUF loaded with the runtime's `loadModel` onto the wasm backend
+ * (`threads` threads) or WebGPU, then prefill + greedy decode through `LlamaModel.forward`, the
+ * loop the engine runs, minus tokenizer and sampler settings (greedy is an argmax on the host).
+ */
+interface SubmitCounters {
+  submits: number;
+  dispatches: number;
+}
+
+interface Pass extends Repetition {
+  tokens: number[];
+  /** WebGPU counters over the prefill and over the decode steps. */
+  prefill?: SubmitCounters;
+  decode?: SubmitCounters;
+}
+
+const counters = (backend: Backend): SubmitCounters | undefined => {
+  const stats = (backend as { stats?: SubmitCounters }).stats;
+  return stats ? { submits: stats.submits, dispatches: stats.dispatches } : undefined;
+};
+const difference = (after?: SubmitCounters, before?: SubmitCounters) =>
+  after && before ? { submits: after.submits - before.submits, dispatches: after.dispatches - before.dispatches } : undefined;
+
+async function pass(model: LlamaModel, cache: KvCache, prompt: readonly number[], generate: number): Promise<Pass> {
+  const backend = model.backend;
+  cache.truncate(0);
+  const start = counters(backend);
+  const started = performance.now();
+  let logits = await model.forward(prompt, cache);
+  const prefilled = performance.now();
+  const afterPrefill = counters(backend);
+  const tokens = [argmax(logits)];
+  for (let step = 0; step < generate; step++) {
+    logits = await model.forward([tokens[tokens.length - 1]!], cache);
+    tokens.push(argmax(logits));
+  }
+  const finished = performance.now();
+  return {
+    prefillMs: prefilled - started,
+    decodeMs: finished - prefilled,
+    tokens,
+    prefill: difference(afterPrefill, start),
+    decode: difference(counters(backend), afterPrefill),
+  };
+}
+
+export async function runCria(request: ChildRequest): Promise<ChildResult> {
+  const backend: Backend = request.impl === 'cria-wasm' ? await createWasmBackend({ threads: request.threads }) : await createWebGPUBackend();
+  try {
+    const loadStarted = performance.now();
+    const { model } = await loadModel(request.modelPath, backend);
+    const loadMs = performance.now() - loadStarted;
+    const cache = model.createCache(request.contextSize);
+    const details = backend.info.details as { threads?: number };
+    const base: ChildResult = {
+      impl: request.impl,
+      description: backend.info.description,
+      threads: request.impl === 'cria-wasm' ? (details.threads ?? null) : null,
+      loadMs: Math.round(loadMs),
+      repetitions: [],
+      firstTokens: [],
+      kvCacheBytes: request.kvValuesPerPosition * request.contextSize * 4, // f32 keys and values
+      peakRssBytes: 0,
+      rssAfterBytes: 0,
+      otherCores: null,
+    };
+
+    let note: string | undefined;
+    if (request.impl === 'cria-webgpu') {
+      // Warm-up and probe on a short prompt: compiles every pipeline, counts submits and dispatches,
+      // and tells whether the full run fits the cap on this adapter (SwiftShader is a CPU emulation).
+      const probePrompt = request.prompt.slice(0, 8);
+      await pass(model, cache, probePrompt, 2);
+      const probe = await pass(model, cache, probePrompt, 4);
+      base.webgpu = {
+        dispatchesPerToken: probe.decode!.dispatches / 4,
+        submitsPerToken: probe.decode!.submits / 4,
+        prefillSubmits: probe.prefill!.submits,
+      };
+      const perStepMs = probe.decodeMs / 4;
+      const predictedPrefillMs = (probe.prefillMs * request.prompt.length) / probePrompt.length;
+      const predictedDecodeMs = perStepMs * request.generate;
+      note = `probe: ${probePrompt.length}-token prefill ${Math.round(probe.prefillMs)} ms, one decode step ${Math.round(perStepMs)} ms`;
+      const cap = request.maxPredictedMs ?? Infinity;
+      if (predictedPrefillMs + predictedDecodeMs > cap) {
+        return {
+          ...base,
+          skipped: `too slow on this adapter for the ${Math.round(cap / 1000)} s cap per run (${note}; a ${request.prompt.length}-token prefill and ${request.generate} decode steps would not fit)`,
+          note,
+          peakRssBytes: peakRssBytes(),
+          rssAfterBytes: process.memoryUsage().rss,
+        };
+      }
+    } else {
+      await pass(model, cache, request.prompt, Math.min(8, request.generate)); // warm-up: first-touch of memory, thread pool start
+    }
+
+    const budgetStarted = performance.now();
+    const load = startLoadProbe();
+    let last: Pass | undefined;
+    while (base.repetitions.length < request.repetitions && (base.repetitions.length === 0 || performance.now() - budgetStarted < request.budgetMs)) {
+      last = await pass(model, cache, request.prompt, request.generate);
+      base.repetitions.push({ prefillMs: last.prefillMs, decodeMs: last.decodeMs });
+      process.stderr.write(`${request.impl}: prefill ${Math.round(last.prefillMs)} ms, decode ${Math.round(last.decodeMs)} ms\n`);
+    }
+    base.otherCores = load.stop();
+    base.rssAfterBytes = process.memoryUsage().rss;
+    if (last?.decode) {
+      base.webgpu = { dispatchesPerToken: last.decode.dispatches / request.generate, submitsPerToken: last.decode.submits / request.generate, prefillSubmits: last.prefill!.submits };
+    }
+    cache.dispose();
+    return { ...base, firstTokens: last?.tokens.slice(0, 16) ?? [], peakRssBytes: peakRssBytes(), ...(note ? { note } : {}) };
+  } finally {
+    backend.dispose();
+  }
+}

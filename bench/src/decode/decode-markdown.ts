@@ -1,0 +1,104 @@
+import { formatSignificant } from '../measure/statistics.js';
+import { renderMachine, renderTable, type Alignment } from '../results/markdown.js';
+import type { ResultFile } from '../results/result-types.js';
+import { computeDecodeBars } from './decode-bars.js';
+import type { DecodeRow } from './decode-suite.js';
+
+/** bench/results/decode.md: machine, impls, models, the issue's bars, one table per model. */
+const mib = (bytes: number | null | undefined) => {
+  if (bytes === null || bytes === undefined) return '—';
+  return bytes >= 10 * 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(0)} MiB` : `${formatSignificant(bytes / 2 ** 10)} KiB`;
+};
+
+interface ModelFacts {
+  bytes: number;
+  weights_bytes: number;
+  parameters: number;
+}
+
+function renderModels(result: ResultFile): string {
+  const facts = (result.method['models'] ?? {}) as Record<string, ModelFacts>;
+  const rows = result.rows as DecodeRow[];
+  const body = Object.entries(facts).map(([label, model]) => {
+    const row = rows.find((candidate) => candidate.model === label);
+    return [label, row?.dtype ?? '', `${(model.parameters / 1e6).toFixed(1)} M`, mib(model.bytes), mib(model.weights_bytes)];
+  });
+  return [
+    '## Models',
+    '',
+    'Real checkpoints\' shapes with random weights, written by the suite (never downloaded). SmolLM2-135M: hidden 576, intermediate 1536, 30 layers, 9 heads, ' +
+      '3 KV heads, vocab 49152, tied embeddings. TinyLlama-1.1B: hidden 2048, intermediate 5632, 22 layers, 32 heads, 4 KV heads, vocab 32000. ' +
+      'Every matrix (token embeddings and output head too) is in the model type; norms are F32.',
+    '',
+    renderTable(['model', 'type', 'parameters', 'file', 'weights'], body, ['left', 'left', 'right', 'right', 'right']),
+  ].join('\n');
+}
+
+function renderBars(result: ResultFile): string {
+  const table = renderTable(
+    ['model', 'bar', 'target', 'measured', 'result', 'from'],
+    computeDecodeBars(result.rows).map((bar) => [bar.model, bar.bar, bar.target, bar.ratio === null ? '—' : `${formatSignificant(bar.ratio)}${bar.bar.includes('submits') ? '' : '×'}`, bar.status, bar.detail]),
+    ['left', 'left', 'right', 'right', 'left', 'left'],
+  );
+  return ['## Bars', '', 'Ratios of the medians in the tables below, from this run only; nothing here is typed in by hand.', '', table].join('\n');
+}
+
+function renderModelTable(model: string, rows: readonly DecodeRow[]): string {
+  const headers = ['impl', 'threads', 'prefill tok/s', 'decode tok/s', 'decode GB/s', 'peak RSS', 'weights + KV', 'RSS after', 'load ms', 'runs', 'other load', 'WebGPU per token', 'tokens', 'note'];
+  const right = new Set(['threads', 'prefill tok/s', 'decode tok/s', 'decode GB/s', 'peak RSS', 'weights + KV', 'RSS after', 'load ms', 'runs', 'other load']);
+  const align: Alignment[] = headers.map((header) => (right.has(header) ? 'right' : 'left'));
+  const body = rows.map((row) => [
+    row.impl,
+    row.threads === null ? '—' : String(row.threads),
+    formatSignificant(row.prefill_tokens_per_s),
+    formatSignificant(row.decode_tokens_per_s),
+    formatSignificant(row.gbps),
+    mib(row.peak_rss_bytes),
+    row.kv_cache_bytes === null ? '—' : `${mib(row.weights_bytes)} + ${mib(row.kv_cache_bytes)}`,
+    mib(row.rss_after_bytes),
+    row.load_ms === null ? '—' : String(row.load_ms),
+    row.skipped ? '—' : String(row.runs),
+    row.other_cores === null ? '—' : row.other_cores.toFixed(2),
+    row.submits_per_token === undefined ? '' : `${row.submits_per_token} submits, ${row.dispatches_per_token} dispatches`,
+    row.check ?? '—',
+    [row.skipped ? `skipped: ${row.skipped}` : '', !row.skipped && row.note ? row.note : ''].filter(Boolean).join('; '),
+  ]);
+  return [`## ${model}`, '', renderTable(headers, body, align)].join('\n');
+}
+
+export function renderDecodeMarkdown(result: ResultFile): string {
+  const rows = result.rows as DecodeRow[];
+  const models = [...new Set(rows.map((row) => row.model))];
+  const first = rows[0];
+  const sections = [
+    '# Decode benchmark',
+    '',
+    result.quick ? '**Quick run**: a tiny model and a few tokens, to check the pipeline. Nothing here is a measurement.\n' : '',
+    `Prefill of a ${first?.prompt_tokens ?? 128}-token prompt and ${first?.generated_tokens ?? 128} greedy decode steps, Cria (wasm, 2 threads; WebGPU on the adapter present) ` +
+      'against llama.cpp native through node-llama-cpp (2 threads), on the same GGUF file, in the same run, each (impl, model) in its own process. ' +
+      'prefill tok/s = prompt tokens / median prefill time (until the first token is picked); decode tok/s = generated tokens / median decode time; ' +
+      'decode GB/s = weight bytes / median time per token (decode streams every weight once per token). Peak RSS is the child process\'s maxRSS (Node itself is ~40 MiB of it); ' +
+      'weights + KV = tensor bytes in the file + the KV cache as that impl allocates it (Cria f32, llama.cpp f16) for `context` positions (see Method). RSS after = resident set after the timed passes. ' +
+      '`tokens` compares the first 16 greedy tokens with the other CPU impl (random weights: a near-tie may fall either way after quantized activations). ' +
+      `Total time: ${result.elapsed_s} s.`,
+    '',
+    '## Machine',
+    '',
+    renderMachine(result.machine),
+    '',
+    '## Impls',
+    '',
+    renderTable(['impl', 'threads', 'what'], result.impls.map((impl) => [impl.impl, impl.threads === null ? '—' : String(impl.threads), impl.description])),
+    '',
+    renderModels(result),
+    '',
+    renderBars(result),
+    '',
+    ...models.flatMap((model) => [renderModelTable(model, rows.filter((row) => row.model === model)), '']),
+    '## Method',
+    '',
+    renderTable(['', ''], Object.entries(result.method).filter(([key]) => key !== 'models').map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)])),
+    '',
+  ];
+  return sections.filter((section, index) => !(section === '' && sections[index - 1] === '')).join('\n');
+}

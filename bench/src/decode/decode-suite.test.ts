@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GgufFile, openFileSource } from '@cria/runtime';
+import { afterAll, describe, expect, it } from 'vitest';
+import { computeDecodeBars } from './decode-bars.js';
+import { renderDecodeMarkdown } from './decode-markdown.js';
+import type { DecodeRow } from './decode-suite.js';
+import { runDecodeSuite } from './decode-suite.js';
+import { ensureModelFile, planTensors } from './model-file.js';
+import { QUICK_MODELS } from './model-shapes.js';
+
+/**
+ * Smoke test of the decode suite on the --quick model: the streamed GGUF generator (checked against
+ * the runtime's reader), the cache, every impl in its own child process, the bars and the markdown.
+ * No timing is asserted.
+ */
+const directory = mkdtempSync(join(tmpdir(), 'cria-decode-bench-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+describe('decode suite', () => {
+  it('writes a GGUF the runtime reads back, and reuses it from the cache', async () => {
+    const spec = QUICK_MODELS[0]!;
+    const first = ensureModelFile(spec, directory);
+    expect(first.generated).toBe(true);
+    const file = await GgufFile.open(await openFileSource(first.path));
+    const planned = planTensors(spec);
+    expect([...file.tensors.keys()]).toEqual(planned.map((tensor) => tensor.name));
+    for (const tensor of planned) expect(file.info(tensor.name).shape).toEqual(tensor.shape);
+    const norm = await file.readF32('output_norm.weight');
+    expect(Math.abs(norm.reduce((sum, value) => sum + value, 0) / norm.length - 1)).toBeLessThan(0.05);
+    expect(ensureModelFile(spec, directory).generated).toBe(false);
+  });
+
+  it('runs every impl in its own process and renders the report', async () => {
+    const result = await runDecodeSuite({ quick: true, only: null, modelDirectory: directory });
+    const rows = result.rows as DecodeRow[];
+    expect(rows.map((row) => row.impl)).toEqual(['cria-wasm', 'llama.cpp', 'cria-webgpu']);
+    const wasm = rows.find((row) => row.impl === 'cria-wasm')!;
+    expect(wasm.skipped).toBeUndefined();
+    expect(wasm.threads).toBe(2);
+    expect(wasm.decode_tokens_per_s).toBeGreaterThan(0);
+    expect(wasm.prefill_tokens_per_s).toBeGreaterThan(0);
+    expect(wasm.peak_rss_bytes).toBeGreaterThan(0);
+    // llama.cpp and WebGPU may be missing on some machines: then their rows say why.
+    for (const row of rows) expect(row.skipped !== undefined || row.decode_tokens_per_s! > 0, `${row.impl}: ${row.skipped}`).toBe(true);
+    const gpu = rows.find((row) => row.impl === 'cria-webgpu')!;
+    if (!gpu.skipped) expect(gpu.submits_per_token).toBe(1);
+
+    const bars = computeDecodeBars(rows);
+    expect(bars.map((bar) => bar.bar)).toHaveLength(4);
+    const markdown = renderDecodeMarkdown(result);
+    expect(markdown).toContain('**Quick run**');
+    expect(markdown).toContain('## Bars');
+    expect(markdown).toContain('## tiny Q8_0');
+  }, 120_000);
+});

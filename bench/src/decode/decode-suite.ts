@@ -1,0 +1,280 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { collectMachineInfo, currentLoad } from '../machine.js';
+import { waitForQuiet } from '../measure/machine-load.js';
+import { median, minimum, roundSignificant } from '../measure/statistics.js';
+import type { ImplInfo, MachineInfo, ResultFile, ResultRow } from '../results/result-types.js';
+import { DECODE_IMPLS, type ChildRequest, type ChildResult, type DecodeImpl } from './child-protocol.js';
+import { ensureModelFile, modelCacheDirectory, type ModelFile } from './model-file.js';
+import { FULL_MODELS, headDim, kvCacheBytes, modelLabel, parameterCount, QUICK_MODELS, type DecodeModelSpec } from './model-shapes.js';
+import { startChildRunner, type ChildRunner } from './spawn-child.js';
+
+/**
+ * The decode suite: for each model (SmolLM2-135M shapes in Q8_0 and Q4_0, TinyLlama-1.1B shapes in
+ * Q4_0, random weights), Cria wasm and llama.cpp (node-llama-cpp) on 2 threads and Cria WebGPU on the
+ * adapter present, each in its own child process on the same GGUF file: prefill tokens/s on a
+ * 128-token prompt, greedy decode tokens/s over 128 generated tokens, peak RSS.
+ */
+export const SUITE = 'decode';
+export const PEER_PACKAGES = ['node-llama-cpp'] as const;
+
+export interface DecodeRow extends ResultRow {
+  model: string;
+  prompt_tokens: number;
+  generated_tokens: number;
+  /** Prompt tokens / median prefill time (the prefill ends with the first token picked). */
+  prefill_tokens_per_s: number | null;
+  /** Generated tokens / median decode time (one forward of one token + greedy pick each). */
+  decode_tokens_per_s: number | null;
+  prefill_ms: number | null;
+  decode_ms: number | null;
+  load_ms: number | null;
+  peak_rss_bytes: number | null;
+  rss_after_bytes: number | null;
+  /** Tensor data in the GGUF file. */
+  weights_bytes: number;
+  /** The KV cache as this impl allocates it (Cria f32, llama.cpp f16) for `context` positions. */
+  kv_cache_bytes: number | null;
+  /** WebGPU only: per generated token, from the backend's counters. */
+  dispatches_per_token?: number;
+  submits_per_token?: number;
+  /** The first greedy tokens (both CPU impls run the same loop on the same file: they should agree). */
+  first_tokens?: number[];
+}
+
+interface Settings {
+  models: readonly DecodeModelSpec[];
+  promptTokens: number;
+  generate: number;
+  contextSize: number;
+  repetitions: number;
+  budgetMs: number;
+  /** WebGPU: skip when its probe predicts a run over this. */
+  webgpuCapMs: number;
+  childTimeoutMs: number;
+  quietWaitMs: number;
+  quietCores: number;
+}
+
+const FULL: Settings = {
+  models: FULL_MODELS,
+  promptTokens: 128,
+  generate: 128,
+  contextSize: 512,
+  repetitions: 3,
+  budgetMs: 60_000,
+  webgpuCapMs: 120_000,
+  childTimeoutMs: 420_000,
+  quietWaitMs: 20_000,
+  quietCores: 0.5,
+};
+
+const QUICK: Settings = {
+  models: QUICK_MODELS,
+  promptTokens: 16,
+  generate: 8,
+  contextSize: 64,
+  repetitions: 1,
+  budgetMs: 0,
+  webgpuCapMs: 60_000,
+  childTimeoutMs: 120_000,
+  quietWaitMs: 0,
+  quietCores: 0.5,
+};
+
+export interface DecodeSuiteOptions {
+  quick: boolean;
+  only: string[] | null;
+  log?: (line: string) => void;
+  /** Where the generated GGUF files are cached (default $CRIA_BENCH_MODELS or <tmp>/cria-bench-models). */
+  modelDirectory?: string;
+}
+
+/** A fixed prompt of ids drawn from the tokenizer's normal (non-control) tokens. */
+export function benchPrompt(length: number): number[] {
+  return Array.from({ length }, (_, i) => (i * 97 + 13) % 290);
+}
+
+export async function runDecodeSuite(options: DecodeSuiteOptions): Promise<ResultFile> {
+  const started = performance.now();
+  const loadAtStart = currentLoad();
+  const settings = options.quick ? QUICK : FULL;
+  const log = options.log ?? (() => {});
+  const impls = DECODE_IMPLS.filter((impl) => !options.only || options.only.some((part) => impl.includes(part)));
+  const directory = options.modelDirectory ?? modelCacheDirectory();
+  const runner = await startChildRunner();
+  const rows: DecodeRow[] = [];
+  const implInfo = new Map<DecodeImpl, ImplInfo>();
+  const files: Record<string, ModelFile & { parameters: number }> = {};
+  let webgpu = 'not run';
+  try {
+    for (const spec of settings.models) {
+      const label = modelLabel(spec);
+      const file = ensureModelFile(spec, directory);
+      files[label] = { ...file, parameters: parameterCount(spec.shape) };
+      log(`${label}: ${file.path} (${(file.bytes / 2 ** 20).toFixed(1)} MiB, ${file.generated ? `generated in ${file.generateSeconds} s` : 'cached'})`);
+      for (const impl of impls) {
+        const row = await runOne(runner, spec, file, impl, settings, log);
+        rows.push(row.row);
+        if (row.result) {
+          implInfo.set(impl, { impl, threads: row.result.threads, description: row.result.description });
+          if (impl === 'cria-webgpu') webgpu = row.result.description.replace(/^webgpu: /, '');
+        } else if (!implInfo.has(impl)) {
+          implInfo.set(impl, { impl, threads: null, description: `could not run: ${row.row.skipped}` });
+          if (impl === 'cria-webgpu') webgpu = row.row.skipped ?? 'unavailable';
+        }
+      }
+    }
+  } finally {
+    runner.dispose();
+  }
+  checkSameTokens(rows);
+  return {
+    suite: SUITE,
+    quick: options.quick,
+    machine: withPeerVersion(collectMachineInfo(webgpu, PEER_PACKAGES, loadAtStart)),
+    impls: [...implInfo.values()],
+    method: {
+      models: Object.fromEntries(Object.entries(files).map(([label, file]) => [label, { bytes: file.bytes, weights_bytes: file.weightBytes, parameters: file.parameters }])),
+      weights:
+        'random (uniform, std 1/sqrt(fan_in); output head std 4/sqrt(hidden)), seeded; every matrix incl. token_embd/output in the model type, norms F32; GGUF v3 written by the suite (header by @cria/runtime encodeGguf, tensors streamed and quantized in chunks), cached by config + seed',
+      prompt: `${settings.promptTokens} fixed ids (no tokenizer in the timed path)`,
+      generate: `${settings.generate} greedy decode steps after the prefill (EOS ignored: llama.cpp with yieldEogToken)`,
+      context: `${settings.contextSize} KV positions allocated by both impls`,
+      threads: 2,
+      repetitions: `1 warm-up, then up to ${settings.repetitions} timed (prefill + decode) passes while under ${settings.budgetMs / 1000} s; medians`,
+      processes: 'each (impl, model) in a fresh Node; peak RSS = process.resourceUsage().maxRSS at its end (llama.cpp mmaps the file: its touched pages count)',
+      webgpu: `probe first (8-token prompt, 4 decode steps, after a warm-up that compiles pipelines); the full run is skipped when the probe predicts over ${settings.webgpuCapMs / 1000} s`,
+      quiet_wait: `before each child, up to ${settings.quietWaitMs / 1000} s of waiting for other processes to use < ${settings.quietCores} cores; other_cores is what they used during the timed passes`,
+    },
+    rows,
+    elapsed_s: Math.round((performance.now() - started) / 100) / 10,
+  };
+}
+
+/** node-llama-cpp's exports hide its package.json from require(): find it from the resolved entry. */
+function withPeerVersion(machine: MachineInfo): MachineInfo {
+  try {
+    let directory = dirname(fileURLToPath(import.meta.resolve('node-llama-cpp')));
+    while (!existsSync(join(directory, 'package.json')) || JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8')).name !== 'node-llama-cpp') {
+      const parent = dirname(directory);
+      if (parent === directory) return machine;
+      directory = parent;
+    }
+    machine.versions['node-llama-cpp'] = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8')).version;
+  } catch {
+    // Left as collectMachineInfo found it ("not installed").
+  }
+  return machine;
+}
+
+async function runOne(
+  runner: ChildRunner,
+  spec: DecodeModelSpec,
+  file: ModelFile,
+  impl: DecodeImpl,
+  settings: Settings,
+  log: (line: string) => void,
+): Promise<{ row: DecodeRow; result?: ChildResult }> {
+  const { shape } = spec;
+  const base: DecodeRow = {
+    suite: SUITE,
+    benchmark: modelLabel(spec),
+    model: modelLabel(spec),
+    impl,
+    threads: impl === 'cria-webgpu' ? null : 2,
+    shape: `prompt ${settings.promptTokens}, generate ${settings.generate}`,
+    dtype: spec.type.toLowerCase(),
+    median_ms: null,
+    min_ms: null,
+    runs: 0,
+    gflops: null,
+    gbps: null,
+    other_cores: null,
+    check: null,
+    prompt_tokens: settings.promptTokens,
+    generated_tokens: settings.generate,
+    prefill_tokens_per_s: null,
+    decode_tokens_per_s: null,
+    prefill_ms: null,
+    decode_ms: null,
+    load_ms: null,
+    peak_rss_bytes: null,
+    rss_after_bytes: null,
+    weights_bytes: file.weightBytes,
+    kv_cache_bytes: kvCacheBytes(shape, settings.contextSize, impl === 'llama.cpp' ? 2 : 4),
+  };
+  const request: ChildRequest = {
+    impl,
+    modelPath: file.path,
+    threads: 2,
+    prompt: benchPrompt(settings.promptTokens),
+    generate: settings.generate,
+    contextSize: settings.contextSize,
+    kvValuesPerPosition: shape.numLayers * 2 * shape.numKvHeads * headDim(shape),
+    repetitions: settings.repetitions,
+    budgetMs: settings.budgetMs,
+    ...(impl === 'cria-webgpu' ? { maxPredictedMs: settings.webgpuCapMs } : {}),
+  };
+  const waited = await waitForQuiet(settings.quietCores, settings.quietWaitMs);
+  log(`${base.model} ${impl}${waited >= 1000 ? ` (after waiting ${Math.round(waited / 1000)} s for a quieter machine)` : ''}`);
+  let result: ChildResult;
+  try {
+    result = await runner.run(request, { timeoutMs: settings.childTimeoutMs, log });
+  } catch (error) {
+    const reason = (error as Error).message.split('\n')[0]!;
+    log(`${base.model} ${impl}: ${reason}`);
+    return { row: { ...base, skipped: reason } };
+  }
+  const row: DecodeRow = {
+    ...base,
+    threads: result.threads,
+    load_ms: result.loadMs,
+    peak_rss_bytes: result.peakRssBytes,
+    rss_after_bytes: result.rssAfterBytes,
+    kv_cache_bytes: result.kvCacheBytes,
+    other_cores: result.otherCores,
+    first_tokens: result.firstTokens,
+    ...(result.webgpu ? { dispatches_per_token: result.webgpu.dispatchesPerToken, submits_per_token: result.webgpu.submitsPerToken } : {}),
+    ...(result.note ? { note: result.note } : {}),
+  };
+  if (result.skipped || result.repetitions.length === 0) return { row: { ...row, skipped: result.skipped ?? 'no timed pass' }, result };
+  const prefill = result.repetitions.map((repetition) => repetition.prefillMs);
+  const decode = result.repetitions.map((repetition) => repetition.decodeMs);
+  const perToken = decode.map((ms) => ms / settings.generate);
+  row.prefill_ms = roundSignificant(median(prefill));
+  row.decode_ms = roundSignificant(median(decode));
+  row.prefill_tokens_per_s = roundSignificant(settings.promptTokens / (median(prefill) / 1000));
+  row.decode_tokens_per_s = roundSignificant(settings.generate / (median(decode) / 1000));
+  row.median_ms = roundSignificant(median(perToken));
+  row.min_ms = roundSignificant(minimum(perToken));
+  row.runs = result.repetitions.length;
+  // Decode streams every weight once per token: the memory bandwidth it reaches.
+  row.gbps = roundSignificant(file.weightBytes / 1e9 / (median(perToken) / 1000));
+  log(
+    `${row.model} ${impl}: prefill ${row.prefill_tokens_per_s} tok/s, decode ${row.decode_tokens_per_s} tok/s, peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB, other load ${result.otherCores}`,
+  );
+  return { row, result };
+}
+
+/**
+ * Compares each row's first greedy tokens with llama.cpp's (llama.cpp's with Cria wasm's): same file,
+ * same loop, so they agree until a near-tie between two logits falls the other way (llama.cpp
+ * quantizes activations to Q8_0 for quantized weights; Cria keeps them f32). Informational only.
+ */
+export function checkSameTokens(rows: DecodeRow[]): void {
+  for (const row of rows) {
+    if (!row.first_tokens || row.skipped) continue;
+    const peer = row.impl === 'llama.cpp' ? 'cria-wasm' : 'llama.cpp';
+    const other = rows.find((candidate) => candidate.model === row.model && candidate.impl === peer && candidate.first_tokens && !candidate.skipped);
+    if (!other) {
+      row.check = 'ok (nothing to compare with)';
+      continue;
+    }
+    const length = Math.min(row.first_tokens.length, other.first_tokens!.length);
+    let same = 0;
+    while (same < length && row.first_tokens[same] === other.first_tokens![same]) same++;
+    row.check = same === length ? `same first ${length} tokens as ${other.impl}` : `first ${same} of ${length} tokens as ${other.impl}`;
+  }
+}

@@ -1,0 +1,60 @@
+import { startLoadProbe } from '../measure/machine-load.js';
+import { peakRssBytes, type ChildRequest, type ChildResult, type Repetition } from './child-protocol.js';
+
+/**
+ * llama.cpp (node-llama-cpp's prebuilt CPU binary) in a child process, on the same GGUF file:
+ * its low-level sequence API, so the token counts are ours. `evaluate(prompt)` yields its first token
+ * after the prefill and each later one after one decode step; `yieldEogToken` keeps it going past
+ * end-of-generation tokens that random weights may pick, so exactly `generate` steps are timed.
+ */
+export async function runLlamaCpp(request: ChildRequest): Promise<ChildResult> {
+  const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error, maxThreads: request.threads });
+  try {
+    const loadStarted = performance.now();
+    const model = await llama.loadModel({ modelPath: request.modelPath });
+    const context = await model.createContext({ contextSize: request.contextSize, threads: request.threads, sequences: 1 });
+    const loadMs = performance.now() - loadStarted;
+    const sequence = context.getSequence();
+
+    const pass = async (prompt: readonly number[], generate: number): Promise<Repetition & { tokens: number[] }> => {
+      await sequence.clearHistory();
+      const tokens: number[] = [];
+      const started = performance.now();
+      let prefilled = started;
+      for await (const token of sequence.evaluate(prompt as never[], { temperature: 0, yieldEogToken: true })) {
+        tokens.push(token);
+        if (tokens.length === 1) prefilled = performance.now();
+        if (tokens.length === generate + 1) break;
+      }
+      const finished = performance.now();
+      if (tokens.length !== generate + 1) throw new Error(`llama.cpp stopped after ${tokens.length} tokens, expected ${generate + 1}`);
+      return { prefillMs: prefilled - started, decodeMs: finished - prefilled, tokens };
+    };
+
+    await pass(request.prompt, Math.min(8, request.generate)); // warm-up
+    const repetitions: Repetition[] = [];
+    let tokens: number[] = [];
+    const budgetStarted = performance.now();
+    const load = startLoadProbe();
+    while (repetitions.length < request.repetitions && (repetitions.length === 0 || performance.now() - budgetStarted < request.budgetMs)) {
+      const result = await pass(request.prompt, request.generate);
+      repetitions.push({ prefillMs: result.prefillMs, decodeMs: result.decodeMs });
+      tokens = result.tokens;
+      process.stderr.write(`llama.cpp: prefill ${Math.round(result.prefillMs)} ms, decode ${Math.round(result.decodeMs)} ms\n`);
+    }
+    const otherCores = load.stop();
+    const rssAfterBytes = process.memoryUsage().rss;
+    const kvCacheBytes = request.kvValuesPerPosition * context.contextSize * 2; // llama.cpp's default KV cache type is F16
+    const release = llama.llamaCppRelease;
+    const description = `llama.cpp ${release.release} (node-llama-cpp ${llama.buildType}, CPU), context ${context.contextSize}, batch ${context.batchSize}, flash attention ${String(
+      context.flashAttention,
+    )}, mmap on`;
+    const threads = context.currentThreads || context.idealThreads;
+    await context.dispose();
+    await model.dispose();
+    return { impl: 'llama.cpp', description, threads, loadMs: Math.round(loadMs), repetitions, firstTokens: tokens.slice(0, 16), kvCacheBytes, peakRssBytes: peakRssBytes(), rssAfterBytes, otherCores };
+  } finally {
+    await llama.dispose();
+  }
+}
