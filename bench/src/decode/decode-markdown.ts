@@ -40,7 +40,8 @@ function renderBars(result: ResultFile): string {
     computeDecodeBars(result.rows).map((bar) => [bar.model, bar.bar, bar.target, bar.ratio === null ? '—' : `${formatSignificant(bar.ratio)}${bar.bar.includes('submits') ? '' : '×'}`, bar.status, bar.detail]),
     ['left', 'left', 'right', 'right', 'left', 'left'],
   );
-  return ['## Bars', '', 'Ratios of the medians in the tables below, from this run only; nothing here is typed in by hand.', '', table].join('\n');
+  return ['## Bars', '', 'Ratios of the medians in the tables below, from this run only; nothing here is typed in by hand. A speed bar timed while other processes held more than ' +
+      'half a core is INCONCLUSIVE: on 2 cores both impls lose a core, and llama.cpp\'s spinning thread barriers collapse when one of its threads is descheduled.', '', table].join('\n');
 }
 
 function renderModelTable(model: string, rows: readonly DecodeRow[]): string {

@@ -108,6 +108,8 @@ export async function runDecodeSuite(options: DecodeSuiteOptions): Promise<Resul
   const implInfo = new Map<DecodeImpl, ImplInfo>();
   const files: Record<string, ModelFile & { parameters: number }> = {};
   let webgpu = 'not run';
+  /** Weights of the smallest model WebGPU was too slow for: larger ones are not tried (each try costs minutes). */
+  let webgpuTooSlowAt = Infinity;
   try {
     for (const spec of settings.models) {
       const label = modelLabel(spec);
@@ -115,7 +117,12 @@ export async function runDecodeSuite(options: DecodeSuiteOptions): Promise<Resul
       files[label] = { ...file, parameters: parameterCount(spec.shape) };
       log(`${label}: ${file.path} (${(file.bytes / 2 ** 20).toFixed(1)} MiB, ${file.generated ? `generated in ${file.generateSeconds} s` : 'cached'})`);
       for (const impl of impls) {
-        const row = await runOne(runner, spec, file, impl, settings, log);
+        const skip =
+          impl === 'cria-webgpu' && file.weightBytes >= webgpuTooSlowAt
+            ? `not tried: the WebGPU probe of a model with no more weights (${(webgpuTooSlowAt / 2 ** 20).toFixed(0)} MiB) already predicted a run over the ${settings.webgpuCapMs / 1000} s cap`
+            : undefined;
+        const row = await runOne(runner, spec, file, impl, settings, log, skip);
+        if (impl === 'cria-webgpu' && (row.result?.skipped || row.row.skipped?.includes('killed after'))) webgpuTooSlowAt = Math.min(webgpuTooSlowAt, file.weightBytes);
         rows.push(row.row);
         if (row.result) {
           implInfo.set(impl, { impl, threads: row.result.threads, description: row.result.description });
@@ -176,6 +183,7 @@ async function runOne(
   impl: DecodeImpl,
   settings: Settings,
   log: (line: string) => void,
+  skip?: string,
 ): Promise<{ row: DecodeRow; result?: ChildResult }> {
   const { shape } = spec;
   const base: DecodeRow = {
@@ -217,6 +225,10 @@ async function runOne(
     budgetMs: settings.budgetMs,
     ...(impl === 'cria-webgpu' ? { maxPredictedMs: settings.webgpuCapMs } : {}),
   };
+  if (skip) {
+    log(`${base.model} ${impl}: ${skip}`);
+    return { row: { ...base, skipped: skip } };
+  }
   const waited = await waitForQuiet(settings.quietCores, settings.quietWaitMs);
   log(`${base.model} ${impl}${waited >= 1000 ? ` (after waiting ${Math.round(waited / 1000)} s for a quieter machine)` : ''}`);
   let result: ChildResult;

@@ -47,8 +47,10 @@ function runChild(bundle: string, env: NodeJS.ProcessEnv, request: ChildRequest,
     let stderr = '';
     child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
     child.stderr.on('data', (data: Buffer) => {
-      stderr += data.toString();
-      for (const line of data.toString().split('\n')) if (line.trim()) log(`  ${line.trim()}`);
+      // Dawn's Vulkan loader complains about XDG_RUNTIME_DIR on headless machines: harmless noise.
+      const lines = data.toString().split('\n').filter((line) => line.trim() && !line.includes('XDG_RUNTIME_DIR'));
+      stderr += lines.map((line) => `${line}\n`).join('');
+      for (const line of lines) log(`  ${line.trim()}`);
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);

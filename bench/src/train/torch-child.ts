@@ -1,14 +1,13 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startLoadProbe } from '../measure/machine-load.js';
 import { errorLine, Unavailable, type TrainContenderFactory } from './train-contender.js';
 import type { TrainShape } from './train-shapes.js';
 
 /**
  * PyTorch CPU (Debian python3-torch) as a child process running the committed torch_train.py,
- * which builds the same model, times its own steps and prints JSON. The parent measures other
- * processes' load around the child, less the CPU time the child reports for itself.
+ * which builds the same model, times its own steps and prints JSON, with the cores other processes
+ * used during each step (read from /proc/stat, as machine-load.ts does).
  *
  * OpenBLAS: Debian's torch is built with BLAS_INFO=generic and calls whatever libblas.so.3 the
  * alternatives system points at: the reference BLAS of libblas3, or OpenBLAS once
@@ -28,6 +27,8 @@ export interface TorchSettings {
   minSteps: number;
   /** The child stops adding timed steps once another would pass this. */
   capMs: number;
+  /** A step timed while other processes used more cores than this is timed again (up to `steps`). */
+  loadedCores: number;
   /** OPENBLAS_CORETYPE for the child; null leaves OpenBLAS to detect the core. */
   openblasCoreType: string | null;
 }
@@ -42,6 +43,8 @@ interface TorchOutput {
   trainable_params: number;
   warmup_ms: number;
   step_ms: number[];
+  /** Cores other processes used during each timed step (/proc/stat less the child's own CPU time). */
+  other_cores: number[];
   losses: number[];
   /** CPU time of the whole child process (all threads). */
   cpu_ms: number;
@@ -62,7 +65,7 @@ function scriptPath(): string {
   return found;
 }
 
-function runChild(shape: TrainShape, settings: TorchSettings): Promise<{ output: TorchOutput; otherCores: number; openblas: string }> {
+function runChild(shape: TrainShape, settings: TorchSettings): Promise<{ output: TorchOutput; openblas: string }> {
   const config = {
     mode: shape.mode,
     hidden: shape.hidden,
@@ -83,19 +86,15 @@ function runChild(shape: TrainShape, settings: TorchSettings): Promise<{ output:
     steps: settings.steps,
     minSteps: settings.minSteps,
     capMs: settings.capMs,
+    loadedCores: Number.isFinite(settings.loadedCores) ? settings.loadedCores : 1e9,
   };
   // OPENBLAS_VERBOSE=2 makes OpenBLAS print the core whose kernels it chose ("Core: Cooperlake").
   const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(settings.threads), OPENBLAS_NUM_THREADS: String(settings.threads), OPENBLAS_VERBOSE: '2' };
   if (settings.openblasCoreType) env['OPENBLAS_CORETYPE'] = settings.openblasCoreType;
   else delete env['OPENBLAS_CORETYPE'];
   const script = scriptPath();
-  const load = startLoadProbe();
-  const started = performance.now();
   return new Promise((resolve, reject) => {
     execFile(PYTHON, [script, JSON.stringify(config)], { env, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      const wallMs = performance.now() - started;
-      // The probe counts everything but this process, so the child's own CPU time is taken out.
-      const othersAndChild = load.stop();
       if (error) return reject(new Error(`torch_train.py failed: ${errorLine(stderr.trim().split('\n').pop() || error)}`));
       let output: TorchOutput;
       try {
@@ -103,8 +102,7 @@ function runChild(shape: TrainShape, settings: TorchSettings): Promise<{ output:
       } catch (parseError) {
         return reject(new Error(`torch_train.py printed no JSON: ${errorLine(parseError)}`));
       }
-      const otherCores = Math.max(0, othersAndChild - output.cpu_ms / wallMs);
-      resolve({ output, otherCores: Math.round(otherCores * 100) / 100, openblas: openblasVerdict(stderr) });
+      resolve({ output, openblas: openblasVerdict(stderr) });
     });
   });
 }
@@ -124,7 +122,7 @@ export function torchFactory(settings: TorchSettings): TrainContenderFactory {
     async start(shape, { log }) {
       const missing = torchMissing();
       if (missing) throw new Unavailable(missing, settings.threads);
-      const { output, otherCores, openblas } = await runChild(shape, settings);
+      const { output, openblas } = await runChild(shape, settings);
       const blas = output.blas.find((path) => path.includes('openblas')) ? output.blas.find((path) => path.includes('libopenblas'))! : (output.blas[0] ?? 'none mapped');
       const note = `torch ${output.torch}, set_num_threads(${settings.threads}) → ${output.threads}; BLAS ${blas}, ${openblas}; torch's own kernels: ${
         output.cpu_capability ?? 'unknown'
@@ -134,7 +132,7 @@ export function torchFactory(settings: TorchSettings): TrainContenderFactory {
         impl: 'pytorch-cpu',
         threads: output.threads,
         note,
-        selfTimed: { stepMs: output.step_ms, losses: output.losses, otherCores },
+        selfTimed: { stepMs: output.step_ms, losses: output.losses, otherCores: output.other_cores },
         dispose: () => {},
       };
     },

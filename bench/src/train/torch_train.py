@@ -122,6 +122,16 @@ def loaded_blas():
     return sorted(names)
 
 
+def machine_busy_s():
+    """CPU seconds all processes spent busy (user + nice + system + irq + softirq), from /proc/stat."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(value) for value in stat.readline().split()[1:]]
+        return (fields[0] + fields[1] + fields[2] + fields[5] + fields[6]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def main():
     c = json.loads(sys.argv[1])
     torch.manual_seed(c.get("seed", 1))
@@ -148,20 +158,29 @@ def main():
         optimizer.step()
         return loss.item()
 
-    times, losses = [], []
+    # Per step, the cores other processes used (machine busy time less ours), as the suite's
+    # machine-load probe measures it: steps taken while others held more than loadedCores are
+    # timed again, up to `steps`, so that minSteps clean ones exist when the machine allows.
+    times, losses, loads = [], [], []
     started = time.perf_counter()
     for _ in range(c["warmupSteps"]):
         losses.append(step())
     warmup_ms = (time.perf_counter() - started) * 1000
     timed_started = time.perf_counter()
     while len(times) < c["steps"]:
-        # Stop early (keeping at least minSteps) once the time cap would be overrun by another step.
-        spent = (time.perf_counter() - timed_started) * 1000
-        if len(times) >= c["minSteps"] and times and spent + times[-1] > c["capMs"]:
-            break
-        begin = time.perf_counter()
+        if len(times) >= c["minSteps"]:
+            if sum(1 for load in loads if load <= c["loadedCores"]) >= c["minSteps"]:
+                break
+            # Stop once the time cap would be overrun by another step.
+            if (time.perf_counter() - timed_started) * 1000 + times[-1] > c["capMs"]:
+                break
+        busy, own, begin = machine_busy_s(), time.process_time(), time.perf_counter()
         losses.append(step())
-        times.append((time.perf_counter() - begin) * 1000)
+        wall = time.perf_counter() - begin
+        times.append(wall * 1000)
+        after_busy = machine_busy_s()
+        others = (after_busy - busy - (time.process_time() - own)) / wall if busy is not None and after_busy is not None else 0.0
+        loads.append(round(max(0.0, others), 2))
     print(json.dumps({
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
@@ -172,6 +191,7 @@ def main():
         "trainable_params": sum(p.numel() for p in trainable),
         "warmup_ms": warmup_ms,
         "step_ms": times,
+        "other_cores": loads,
         "losses": losses,
         "cpu_ms": time.process_time() * 1000,  # the whole process, imports included
     }))

@@ -21,8 +21,8 @@ export interface TrainContender {
 export interface SelfTimedSamples {
   stepMs: number[];
   losses: number[];
-  /** Cores other processes used while the child ran (measured by the parent around it). */
-  otherCores: number;
+  /** Cores other processes used during each step. */
+  otherCores: number[];
 }
 
 /** Starts an impl on a shape, or throws `Unavailable` with the reason its row carries. */

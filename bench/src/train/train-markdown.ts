@@ -84,8 +84,8 @@ export function renderTrainMarkdown(result: ResultFile): string {
     '## How the numbers are taken',
     '',
     `- GFLOP/s = step flops / median step time, step flops = ${FLOP_FORMULA}.`,
-    '- Cria: 1 warm-up step, then 3 to 5 timed steps in this process (a step timed while other processes used more than 0.5 cores is left out of the median when 3 clean ones exist). tfjs-wasm: 1 warm-up and 1 timed step, because one of its steps takes minutes (fewer steps, never smaller shapes). PyTorch: a child process (`bench/src/train/torch_train.py`) with 2 warm-up steps and 5 to 7 timed steps it times itself; its other load is the mean over the whole child run.',
-    '- Before each impl the suite waits up to 10 s for other processes to go quiet; `other load` is the cores they used meanwhile (0 = clean, 2 = the whole machine).',
+    '- Cria: 1 warm-up step, then 3 to 5 timed steps in this process (a step timed while other processes used more than 0.5 cores is left out of the median when 3 clean ones exist). tfjs-wasm: 1 warm-up and 1 timed step, because one of its steps takes minutes (fewer steps, never smaller shapes). PyTorch: a child process (`bench/src/train/torch_train.py`) with 2 warm-up steps and 5 to 9 timed steps it times itself, reading other processes\' load per step from /proc/stat; the same rule for loaded steps, with 5 clean ones wanted.',
+    '- Before each impl the suite waits up to 30 s for other processes to go quiet; `other load` is the cores they used meanwhile (0 = clean, 2 = the whole machine).',
     '- WebGPU rows are run only when one step, predicted from a timed step of the same model on one 16-token sequence, fits the per-step cap; otherwise the row is skipped with the probe\'s numbers. No number is estimated into a row.',
     '',
   );

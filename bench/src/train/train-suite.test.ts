@@ -43,7 +43,7 @@ describe('train suite (quick)', () => {
     // The reference backend stands in for wasm here, so the bars have a Cria row to use.
     const bars = computeTrainBars(rows.map((row) => (row.impl === 'cria-reference' ? { ...row, impl: 'cria-wasm' } : row)));
     expect(bars[0]!.ratio).toBeGreaterThan(0);
-    expect(bars[0]!.status).toMatch(/PASS|MISS/);
+    expect(bars[0]!.status).toMatch(/PASS|MISS|INCONCLUSIVE/);
     const markdown = renderTrainMarkdown(result);
     for (const heading of ['**Quick run**', '## Bars', '## Full training', '## LoRA fine-tuning', 'What limits Cria']) expect(markdown).toContain(heading);
   }, 120_000);
@@ -78,6 +78,17 @@ describe('train suite arithmetic', () => {
     expect(summary).toMatchObject({ medianMs: 11, runs: 3, discarded: 1 });
     const all = summariseSteps({ times: [10, 50], loads: [0, 1.5] }, { minSteps: 3, loadedCores: 0.5 });
     expect(all.runs).toBe(2);
+  });
+
+  it('judges a bar only when the machine was quiet enough', () => {
+    const row = (impl: string, tokens: number, load: number) =>
+      ({ benchmark: 'full training', impl, threads: 2, tokens_per_s: tokens, gflops: 1, check: 'ok', other_cores: load }) as unknown as TrainRow;
+    const quiet = computeTrainBars([row('cria-wasm', 100, 0.1), row('pytorch-cpu', 200, 0.2), row('tfjs-wasm', 10, 0)]);
+    expect(quiet.map((bar) => bar.status)).toEqual(['PASS', 'PASS', 'NOT MEASURED']);
+    expect(quiet[1]!.ratio).toBe(0.5);
+    const loaded = computeTrainBars([row('cria-wasm', 100, 1), row('pytorch-cpu', 400, 0.2)]);
+    expect(loaded[1]).toMatchObject({ status: 'INCONCLUSIVE', ratio: 0.25 });
+    expect(loaded[1]!.detail).toMatch(/would be MISS/);
   });
 
   it('reads which core OpenBLAS chose', () => {

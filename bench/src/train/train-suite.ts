@@ -45,8 +45,8 @@ export interface TrainSettings {
 export const FULL_SETTINGS: TrainSettings = {
   shapes: [NANOGPT, SMOLLM2_LORA],
   policy: { warmupSteps: 1, minSteps: 3, maxSteps: 5, targetMs: 60_000, loadedCores: 0.5 },
-  torch: { threads: 2, warmupSteps: 2, steps: 7, minSteps: 5, capMs: 60_000, openblasCoreType: 'Cooperlake' },
-  quietWaitMs: 10_000,
+  torch: { threads: 2, warmupSteps: 2, steps: 9, minSteps: 5, capMs: 60_000, openblasCoreType: 'Cooperlake', loadedCores: 0.5 },
+  quietWaitMs: 30_000,
   quietCores: 0.3,
   webgpuMaxStepMs: 60_000,
 };
@@ -54,7 +54,7 @@ export const FULL_SETTINGS: TrainSettings = {
 export const QUICK_SETTINGS: TrainSettings = {
   shapes: QUICK_SHAPES,
   policy: { warmupSteps: 1, minSteps: 2, maxSteps: 2, targetMs: 1_000, loadedCores: Infinity },
-  torch: { threads: 2, warmupSteps: 1, steps: 2, minSteps: 2, capMs: 1_000, openblasCoreType: 'Cooperlake' },
+  torch: { threads: 2, warmupSteps: 1, steps: 2, minSteps: 2, capMs: 1_000, openblasCoreType: 'Cooperlake', loadedCores: Infinity },
   quietWaitMs: 0,
   quietCores: 0.3,
   webgpuMaxStepMs: 5_000,
@@ -167,7 +167,7 @@ async function measure(
   let losses: number[];
   if (contender.selfTimed) {
     ({ stepMs: times, losses } = contender.selfTimed);
-    loads = times.map(() => contender.selfTimed!.otherCores);
+    loads = contender.selfTimed.otherCores;
   } else {
     ({ times, loads, losses } = await timeSteps(contender.step!, policy));
   }
