@@ -107,7 +107,11 @@ function limitsParagraph(result: ResultFile): string {
       `PyTorch's matmuls run in native BLAS (${blas})${
         avx512 ? ": OpenBLAS's kernels for that core use AVX-512 (16 f32 lanes; this CPU reports avx512f), 4× the vector width wasm has" : ''
       }.`,
-      `Measured on the same step: Cria wasm ${cria.gflops} GFLOP/s, PyTorch ${torchRow.gflops} GFLOP/s.`,
+      `Measured on the same step: Cria wasm ${cria.gflops} GFLOP/s, PyTorch ${torchRow.gflops} GFLOP/s${
+        Math.max(cria.other_cores ?? 0, torchRow.other_cores ?? 0) > 0.5
+          ? `, while other processes held up to ${Math.max(cria.other_cores ?? 0, torchRow.other_cores ?? 0).toFixed(2)} of the 2 cores: not a clean comparison (see the bars)`
+          : ''
+      }.`,
     );
   }
   sentences.push('tfjs-wasm runs its XNNPACK kernels on 1 thread in Node (its multi-threaded build cannot start there), so its row has half the cores of the others.');
