@@ -1,4 +1,4 @@
-import { encodeGguf, gguf, permuteForInterleavedRope, writeChunks, type GgufValue, type GgufWriteTensor, type ModelConfig } from '@cria/runtime';
+import { encodeGguf, gguf, ggufTensorName as runtimeGgufTensorName, permuteForInterleavedRope, writeChunks, type GgufValue, type GgufWriteTensor, type ModelConfig } from '@cria/runtime';
 import { TrainingInputError } from '../errors.js';
 import type { LlamaTrainingModel } from '../model/llama-training-model.js';
 import { llamaParameterSpecs } from '../model/llama-parameters.js';
@@ -11,27 +11,13 @@ export const GGUF_EXPORT_TYPES: readonly GgufExportType[] = ['F32', 'F16', 'Q8_0
 const FILE_TYPES: Record<GgufExportType, number> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 7 };
 const GGUF_ARCHITECTURES: Record<ModelConfig['architecture'], string> = { LlamaForCausalLM: 'llama', MistralForCausalLM: 'llama', Qwen2ForCausalLM: 'qwen2' };
 
-/** Hugging Face tensor name → llama.cpp's (gguf-py `tensor_mapping.py` for Llama/Qwen2). */
+/** Hugging Face tensor name → llama.cpp's, with the runtime's mapping; an unknown name is a training input error. */
 export function ggufTensorName(hfName: string): string {
-  const layer = /^model\.layers\.(\d+)\.(.+)$/.exec(hfName);
-  const parts: Record<string, string> = {
-    'input_layernorm.weight': 'attn_norm.weight',
-    'post_attention_layernorm.weight': 'ffn_norm.weight',
-    'self_attn.q_proj.weight': 'attn_q.weight',
-    'self_attn.k_proj.weight': 'attn_k.weight',
-    'self_attn.v_proj.weight': 'attn_v.weight',
-    'self_attn.q_proj.bias': 'attn_q.bias',
-    'self_attn.k_proj.bias': 'attn_k.bias',
-    'self_attn.v_proj.bias': 'attn_v.bias',
-    'self_attn.o_proj.weight': 'attn_output.weight',
-    'mlp.gate_proj.weight': 'ffn_gate.weight',
-    'mlp.up_proj.weight': 'ffn_up.weight',
-    'mlp.down_proj.weight': 'ffn_down.weight',
-  };
-  if (layer && parts[layer[2]!]) return `blk.${layer[1]}.${parts[layer[2]!]}`;
-  const top: Record<string, string> = { 'model.embed_tokens.weight': 'token_embd.weight', 'model.norm.weight': 'output_norm.weight', 'lm_head.weight': 'output.weight' };
-  if (!top[hfName]) throw new TrainingInputError('GGUF export', 'a Llama-family tensor name', hfName, 'only Llama/Mistral/Qwen2 tensors have llama.cpp names here');
-  return top[hfName]!;
+  try {
+    return runtimeGgufTensorName(hfName);
+  } catch {
+    throw new TrainingInputError('GGUF export', 'a Llama-family tensor name', hfName, 'only Llama/Mistral/Qwen2 tensors have llama.cpp names here');
+  }
 }
 
 export interface GgufExportOptions {
