@@ -59,7 +59,7 @@ describe.each(TEST_BACKENDS)('$label training ops', ({ label, create }) => {
       const testCase = TRAINING_CASES[op](random);
       const expected = await runBackwardOnBackend(reference, testCase);
       const actual = await runBackwardOnBackend(backend, testCase);
-      const { error, output } = compareOutputs(actual, expected, testCase.tolerance);
+      const { error, output } = compareOutputs(actual, expected, testCase);
       if (!(error <= testCase.tolerance)) failures.push(`${testCase.label}: ${output} error ${error.toExponential(2)} > ${testCase.tolerance}`);
     }
     expect(failures, `${label} ${op}, seed ${seed}`).toEqual([]);

@@ -18,6 +18,12 @@ export interface OutputSpec {
   initial: Float32Array;
   /** the input this output is the gradient of, for the finite-difference check */
   wrt?: string;
+  /**
+   * Size of the terms the output is a sum of. A divergence of two near-equal distributions is a
+   * tiny difference of O(1) terms, so f32 cancellation bounds its absolute error, not its relative
+   * one: errors are normalised by at least this magnitude.
+   */
+  scale?: number;
 }
 
 export type ObjectiveInputs = Record<string, Float64Array | Int32Array>;
@@ -42,14 +48,14 @@ export const f32 = (shape: number[], data: Float32Array): TensorSpec => ({ dtype
 export const i32 = (shape: number[], data: Int32Array): TensorSpec => ({ dtype: 'i32', shape, data });
 
 /** A gradient output of `shape`, zero or pre-filled with random values. */
-export function gradientOf(random: Random, shape: number[], wrt: string): OutputSpec {
+export function gradientOf(random: Random, shape: number[], wrt: string, scale?: number): OutputSpec {
   const initial = random.next() < 0.33 ? random.normals(size(shape), 0.5) : new Float32Array(size(shape));
-  return { shape, initial, wrt };
+  return { shape, initial, wrt, scale };
 }
 
 /** An output that the op writes (NaN before, so an element it misses shows). */
-export function valueOutput(shape: number[], initial?: Float32Array): OutputSpec {
-  return { shape, initial: initial ?? new Float32Array(size(shape)).fill(Number.NaN) };
+export function valueOutput(shape: number[], initial?: Float32Array, scale?: number): OutputSpec {
+  return { shape, initial: initial ?? new Float32Array(size(shape)).fill(Number.NaN), scale };
 }
 
 /** Σ values ⊙ weights: the scalar objective of a backward with upstream gradient `weights`. */

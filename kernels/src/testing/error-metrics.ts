@@ -2,7 +2,7 @@
  * Normalised mean squared error, ggml's test-backend-ops score: Σ(x − ref)² / Σ ref².
  * Independent of the data's scale, so one threshold per op holds for every shape.
  */
-export function normalisedError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+export function normalisedError(actual: ArrayLike<number>, expected: ArrayLike<number>, scale = 0): number {
   if (actual.length !== expected.length) return Infinity;
   let error = 0;
   let norm = 0;
@@ -13,6 +13,7 @@ export function normalisedError(actual: ArrayLike<number>, expected: ArrayLike<n
     error += (a - e) ** 2;
     norm += e ** 2;
   }
+  norm = Math.max(norm, scale * scale * expected.length);
   if (norm === 0) return error === 0 ? 0 : Infinity;
   return error / norm;
 }

@@ -19,7 +19,7 @@ function crossEntropy(random: Random): BackwardCase {
     op: 'crossEntropy',
     label: `logits[${rows}, ${V}] dloss=${dloss}${withGradient ? '' : ' (loss only)'}`,
     inputs: { logits: f32([rows, V], random.normals(rows * V, 3)), targets: i32([rows], targets) },
-    outputs: { loss: valueOutput([1]), ...(withGradient ? { dlogits: gradientOf(random, [rows, V], 'logits') } : {}) },
+    outputs: { loss: valueOutput([1], undefined, dloss), ...(withGradient ? { dlogits: gradientOf(random, [rows, V], 'logits', dloss / rows) } : {}) },
     run: (backend, t) => backend.crossEntropy({ loss: t.loss!, dlogits: t.dlogits, logits: t.logits!, targets: t.targets!, dloss }),
     objective: (x) => dloss * losses.crossEntropy(undefined, f64(x, 'logits'), x.targets as Int32Array, rows, V, 1),
     tolerance: LOSS_TOLERANCE,
@@ -65,7 +65,7 @@ function distillationLoss(random: Random): BackwardCase {
       ...(teacher ? { teacherIndices: i32([rows, k], teacher.indices), teacherLogprobs: f32([rows, k], teacher.logprobs) } : { teacherLogits: f32([rows, V], teacherLogits) }),
       ...(mask ? { mask: i32([rows], mask) } : {}),
     },
-    outputs: { loss: valueOutput([1]), ...(withGradient ? { dlogits: gradientOf(random, [rows, V], 'logits') } : {}) },
+    outputs: { loss: valueOutput([1], undefined, dloss), ...(withGradient ? { dlogits: gradientOf(random, [rows, V], 'logits', dloss / rows) } : {}) },
     run: (backend, t) =>
       backend.distillationLoss({
         loss: t.loss!,

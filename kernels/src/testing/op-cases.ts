@@ -25,6 +25,11 @@ export interface OpCase {
   run(backend: Backend, inputs: Record<string, Tensor>, out: Tensor): void;
   /** Largest normalised error (Σ(x − ref)² / Σ ref²) accepted; 0 = must match exactly. */
   tolerance: number;
+  /**
+   * Typical size of an output. Rounding errors scale with the terms summed, not with the sum: an
+   * output that cancels to near zero (likely when there are only a few) is scored against this.
+   */
+  scale?: number;
 }
 
 export type OpCaseGenerator = (random: Random) => OpCase;
@@ -75,6 +80,8 @@ function matmul(random: Random): OpCase {
     output: { dtype: 'f32', shape: outShape },
     run: (backend, { a, b }, out) => backend.matmul({ out, a: a!, b: b!, transposeB }),
     tolerance: quantized ? QUANT_TOLERANCE : F32_TOLERANCE,
+    // A dot of K uniform(−1, 1) pairs has standard deviation √K / 3.
+    scale: Math.sqrt(K) / 3,
   };
 }
 

@@ -30,10 +30,10 @@ export async function runBackwardOnBackend(backend: TrainingBackend, testCase: B
 }
 
 /** Worst normalised error (or mismatch count when tolerance is 0) over the outputs, with its name. */
-export function compareOutputs(actual: CaseOutputs, expected: CaseOutputs, tolerance: number): { error: number; output: string } {
+export function compareOutputs(actual: CaseOutputs, expected: CaseOutputs, testCase: BackwardCase): { error: number; output: string } {
   let worst = { error: 0, output: '' };
   for (const [name, values] of Object.entries(expected)) {
-    const error = tolerance === 0 ? mismatches(actual[name]!, values) : normalisedError(actual[name]!, values);
+    const error = testCase.tolerance === 0 ? mismatches(actual[name]!, values) : normalisedError(actual[name]!, values, testCase.outputs[name]?.scale);
     if (!(error <= worst.error)) worst = { error, output: name };
   }
   return worst;

@@ -24,6 +24,6 @@ export async function runOnBackend(backend: Backend, testCase: OpCase): Promise<
 
 export async function scoreCase(backend: Backend, expected: ArrayLike<number>, testCase: OpCase): Promise<CaseResult> {
   const actual = await runOnBackend(backend, testCase);
-  const error = testCase.tolerance === 0 ? mismatches(actual, expected) : normalisedError(actual, expected);
+  const error = testCase.tolerance === 0 ? mismatches(actual, expected) : normalisedError(actual, expected, testCase.scale);
   return { error, passed: error <= testCase.tolerance, actual };
 }
