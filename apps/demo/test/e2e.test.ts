@@ -206,11 +206,12 @@ describe('demo page in headless Chromium', () => {
   });
 
   /** Runs a fine-tune in the Train tab; resolves to the #train data attributes once it ends. */
-  async function fineTune(options: { backend: string; epochs: number }): Promise<Record<string, string | null>> {
+  async function fineTune(options: { backend: string; epochs: number; seqLen?: number }): Promise<Record<string, string | null>> {
     await page.click('#tab-train');
     await page.selectOption('#train-model', 'default');
     await page.selectOption('#train-backend', options.backend);
     await page.fill('#train-epochs', String(options.epochs));
+    await page.fill('#train-seq-len', String(options.seqLen ?? 64));
     await page.click('#train-start');
     await page.waitForSelector('#train[data-state="done"], #train[data-state="error"], #train[data-state="stopped"]', { timeout: 90_000 });
     const attributes: Record<string, string | null> = {};
@@ -246,8 +247,10 @@ describe('demo page in headless Chromium', () => {
     expect('Hello from Cria!'.startsWith(reply.text) || reply.text.startsWith('Hello from Cria!'), reply.text).toBe(true);
   });
 
-  it('fine-tunes a few steps on WebGPU (SwiftShader)', async () => {
-    const run = await fineTune({ backend: 'webgpu', epochs: 3 });
+  it('fine-tunes a few steps on WebGPU (SwiftShader), warning about the sample longer than seq len', async () => {
+    // "What are you?" is 37 tokens in the tiny model's chat template, the other three 25–35.
+    const run = await fineTune({ backend: 'webgpu', epochs: 3, seqLen: 36 });
+    expect(await page.locator('#train-warning').textContent()).toMatch(/^1 sample of 4 is longer than 36 tokens \(longest: 37\) and was dropped/);
     expect(run.state, (await page.locator('#train-status').textContent()) ?? '').toBe('done');
     expect(run.backend?.toLowerCase()).not.toMatch(/^wasm/);
     expect(Number(run.steps)).toBeGreaterThan(0);

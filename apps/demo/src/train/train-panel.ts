@@ -1,5 +1,7 @@
 import { namedBlobs, type BrowserModelSource, type NamedBlob } from '@cria/runtime';
-import { createWorkerTrainer, type FineTuneEvent, type FineTuneJob, type FineTuneResult, type TrainingRun, type WorkerTrainer } from '@cria/train';
+import {
+  createWorkerTrainer, describeOverlong, type FineTuneEvent, type FineTuneJob, type FineTuneResult, type OverlongFixNames, type TrainingRun, type WorkerTrainer,
+} from '@cria/train';
 import { chatWithTrainedModel } from '../chat/chat-panel.js';
 import { DEFAULT_MODEL } from '../chat/model-choice.js';
 import { byId, element } from '../dom.js';
@@ -10,7 +12,8 @@ import { drawLossChart, type LossPoint } from './loss-chart.js';
  * The Train tab: fine-tunes a model on pasted or uploaded JSONL in a Web Worker (createWorkerTrainer),
  * draws the loss live, offers the exports as downloads and hands the result to the Chat tab.
  * Progress is mirrored in data-* attributes on #train for the e2e test:
- * data-state idle → loading → training → exporting → done | stopped | error.
+ * data-state idle → loading → training → exporting → done | stopped | error; data-overlong counts
+ * the training samples longer than seq len (dropped or truncated, and said so in #train-warning).
  */
 const WORKER_URL = new URL('./train-worker.js', import.meta.url);
 
@@ -24,6 +27,8 @@ let totalSteps = 0;
 let redrawQueued = false;
 
 const section = () => byId('train');
+/** The fixes a packing warning names, in this form's words. */
+const FIX_NAMES: OverlongFixNames = { sequenceLength: '"seq len"', policy: (policy) => `"longer samples: ${policy}"` };
 const setState = (state: string) => (section().dataset.state = state);
 const value = (id: string) => byId<HTMLInputElement | HTMLSelectElement>(id).value;
 const number = (id: string) => Number(value(id));
@@ -55,6 +60,7 @@ function job(model: BrowserModelSource): FineTuneJob {
     learningRate: number('train-lr'),
     batchSize: number('train-batch'),
     sequenceLength: number('train-seq-len'),
+    overlong: value('train-overlong') as FineTuneJob['overlong'],
     evalFraction: number('train-eval') / 100,
     backend: value('train-backend') as FineTuneJob['backend'],
   };
@@ -76,6 +82,13 @@ function onEvent(event: FineTuneEvent): void {
   } else if (event.type === 'started') {
     totalSteps = event.totalSteps;
     node.dataset.backend = event.backend;
+    node.dataset.overlong = String(event.packing.train.overlongSamples);
+    const warnings = [
+      describeOverlong(event.packing.train, FIX_NAMES),
+      event.packing.evaluation && describeOverlong(event.packing.evaluation, FIX_NAMES)?.replace(/^/, 'Held out: '),
+    ].filter(Boolean);
+    byId('train-warning').textContent = warnings.join(' ');
+    byId('train-warning').hidden = warnings.length === 0;
     setState('training');
     setStatus(
       `Training ${event.trainableParameters.toLocaleString('en')} of ${event.parameters.toLocaleString('en')} parameters on ${event.backend}: ` +
@@ -127,7 +140,8 @@ async function start(): Promise<void> {
   evalPoints = [];
   totalSteps = 0;
   result = undefined;
-  for (const key of ['steps', 'firstLoss', 'lastLoss', 'evalLoss', 'backend']) delete section().dataset[key];
+  for (const key of ['steps', 'firstLoss', 'lastLoss', 'evalLoss', 'backend', 'overlong']) delete section().dataset[key];
+  byId('train-warning').hidden = true;
   byId('train-metrics').textContent = '';
   byId('train-downloads').replaceChildren();
   byId<HTMLButtonElement>('train-chat').disabled = true;

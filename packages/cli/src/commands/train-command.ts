@@ -3,22 +3,25 @@
  * one from scratch (--model new:config.json), with @cria/train. Progress on stderr, a JSONL log,
  * evaluation on a held-out split each epoch, atomic checkpoints every N steps (--resume continues
  * from the last one), and the export at the end: a Hugging Face directory (merged, for LoRA), the
- * PEFT adapter (LoRA), and GGUF files on request.
+ * PEFT adapter (LoRA), and GGUF files on request. Over-long samples are dropped (or, with
+ * --overlong truncate, cut) and always reported; --sample-prompt prints a greedy sample from the
+ * weights being trained after every epoch.
  */
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { createBackend, supportsTraining } from '@cria/kernels';
-import { configFromHf, SeededRandom } from '@cria/runtime';
+import { configFromHf } from '@cria/runtime';
 import { loadTokenizer } from '@cria/tokenizer';
 import {
-  DataLoader, GGUF_EXPORT_TYPES, LlamaTrainingModel, LORA_TARGETS, Trainer, exportGguf, exportHfModel, exportPeftAdapter, ggufTokenizerMetadata,
-  initialLlamaWeights, loadCheckpoint, loadGgufTrainingWeights, loadPretrainedWeights, packExamples, parseLoraTargets, parseTrainingJsonl, saveCheckpoint, tokenizeExample,
-  type GgufExportType, type PackedRow, type TrainingBatch,
+  DataLoader, GGUF_EXPORT_TYPES, LlamaTrainingModel, LORA_TARGETS, OVERLONG_POLICIES, Trainer, exportGguf, exportHfModel, exportPeftAdapter, generateText, ggufTokenizerMetadata,
+  initialLlamaWeights, initializeOptionsFromHfConfig, loadCheckpoint, loadGgufTrainingWeights, loadPretrainedWeights, parseLoraTargets, parseTrainingJsonl, saveCheckpoint,
+  tokenizeExample, type GgufExportType, type GenerateTextOptions,
 } from '@cria/train';
 import { CliError, UsageError } from '../cli-errors.js';
 import type { Command, CommandIO, OptionValues } from './command.js';
 import { optionalChoice, optionalNumber, optionalString, requireString } from './command-options.js';
+import { prepareTrainingData } from './train-data.js';
 import { createTrainingProgress } from './train-progress.js';
 
 const COMMAND = 'train';
@@ -44,18 +47,22 @@ export const trainCommand: Command = {
     lr: { type: 'string', placeholder: 'rate', description: 'peak learning rate (warmup 5%, then cosine)', defaultText: '1e-3 (LoRA), 1e-4 (full)' },
     batch: { type: 'string', placeholder: 'rows', description: 'packed rows per step', defaultText: '4' },
     'seq-len': { type: 'string', placeholder: 'tokens', description: 'tokens per packed row', defaultText: '256' },
+    overlong: { type: 'string', placeholder: OVERLONG_POLICIES.join('|'), description: 'samples longer than --seq-len: drop them, or truncate them (cutting their end-of-turn token); either way reported', defaultText: 'drop' },
     'eval-split': { type: 'string', placeholder: 'fraction', description: 'share of the examples held out for the evaluation loss', defaultText: '0.1' },
     'checkpoint-every': { type: 'string', placeholder: 'steps', description: 'write a checkpoint every N steps (and at the end)', defaultText: '50' },
     resume: { type: 'boolean', description: `continue from --out/${CHECKPOINT_FILE} with the same options` },
     export: { type: 'string', multiple: true, placeholder: 'gguf:f32|f16|q8_0|q4_0', description: 'also write a GGUF of the trained model' },
-    backend: { type: 'string', short: 'b', placeholder: TRAIN_BACKENDS.join('|'), description: 'where training runs (needs the training ops: reference, wasm)', defaultText: 'wasm' },
+    backend: { type: 'string', short: 'b', placeholder: TRAIN_BACKENDS.join('|'), description: 'where training runs (a backend with the training ops: reference, wasm, webgpu)', defaultText: 'wasm' },
     seed: { type: 'string', placeholder: 'n', description: 'seeds initialisation, LoRA, dropout, data order and the split', defaultText: '0' },
+    'sample-prompt': { type: 'string', placeholder: 'text', description: 'after every epoch, print the greedy reply of the weights being trained (a user turn for chat data, raw text for prompt/completion data)' },
+    'sample-tokens': { type: 'string', placeholder: 'n', description: 'tokens a --sample-prompt reply may have', defaultText: '48' },
   },
   details: `Examples:
   cria train -m ./SmolLM2-135M -d chats.jsonl -o run1 --lora-rank 8 --epochs 2
   cria train -m new:config.json --tokenizer ./tok -d data.jsonl -o scratch --lr 3e-3 --export gguf:q8_0
   cria train -m model-q8_0.gguf --tokenizer ./SmolLM2-135M -d chats.jsonl -o run2 --lora-rank 8
-Writes --out/${LOG_FILE} (step, loss, lr, grad_norm, tokens_per_second, eval_loss per line),
+Writes --out/${LOG_FILE} (a first line {"packing": {"train", "eval"}} with what packing dropped or
+truncated, then step, loss, lr, grad_norm, tokens_per_second, eval_loss and sample per line),
 --out/${CHECKPOINT_FILE}, --out/model (Hugging Face; LoRA merged), --out/adapter (PEFT, with LoRA).
 A GGUF --model is dequantized to f32 (full fine-tuning), or with --lora-rank kept as a Q8_0/Q4_0
 frozen base; llama.cpp's q/k permutation is undone, so exports are in Hugging Face layout.`,
@@ -76,10 +83,13 @@ interface Settings {
   learningRate: number;
   batchSize: number;
   sequenceLength: number;
+  overlong: (typeof OVERLONG_POLICIES)[number];
   evalSplit: number;
   checkpointEvery: number;
   seed: number;
   exports: GgufExportType[];
+  samplePrompt: string | undefined;
+  sampleTokens: number;
 }
 
 function readSettings(values: OptionValues): Settings {
@@ -107,10 +117,13 @@ function readSettings(values: OptionValues): Settings {
     learningRate: number('lr', { min: 0, max: 10 }) ?? (loraRank ? 1e-3 : 1e-4),
     batchSize: number('batch', { min: 1, max: 1 << 16, integer: true }) ?? 4,
     sequenceLength: number('seq-len', { min: 2, max: 1 << 20, integer: true }) ?? 256,
+    overlong: optionalChoice(values, 'overlong', OVERLONG_POLICIES, COMMAND) ?? 'drop',
     evalSplit: number('eval-split', { min: 0, max: 0.9 }) ?? 0.1,
     checkpointEvery: number('checkpoint-every', { min: 1, max: 1e9, integer: true }) ?? 50,
     seed: number('seed', { min: 0, max: 2 ** 32 - 1, integer: true }) ?? 0,
     exports,
+    samplePrompt: optionalString(values, 'sample-prompt'),
+    sampleTokens: number('sample-tokens', { min: 1, max: 4096, integer: true }) ?? 48,
   };
 }
 
@@ -136,13 +149,17 @@ async function runTrain(values: OptionValues, io: CommandIO): Promise<number> {
   const gguf = ggufModel ? await loadGgufTrainingWeights(settings.model) : undefined;
   const { config, weights } = gguf ?? (fresh ? { config: configFromHf(sourceConfig!), weights: undefined } : await loadPretrainedWeights(settings.model));
   const baseDtype = settings.baseDtype ?? gguf?.baseDtype ?? 'f32';
-  const examples = parseTrainingJsonl(await readFile(settings.data, 'utf8'), settings.data).map((example) => tokenizeExample(tokenizer, example));
-  const { train, evaluation } = splitExamples(examples, settings.evalSplit, settings.seed);
-  const padId = tokenizer.eosTokenId ?? 0;
-  const rows = packExamples(train, { sequenceLength: settings.sequenceLength, padId });
-  const evalBatches = toBatches(packExamples(evaluation, { sequenceLength: settings.sequenceLength, padId }), settings.batchSize);
-  const data = new DataLoader(rows, { batchSize: Math.min(settings.batchSize, rows.length), seed: settings.seed });
+  const parsed = parseTrainingJsonl(await readFile(settings.data, 'utf8'), settings.data);
+  const examples = parsed.map((example) => tokenizeExample(tokenizer, example));
+  const prepared = prepareTrainingData(examples, { ...settings, padId: tokenizer.eosTokenId ?? 0 });
+  const { evalBatches } = prepared;
+  const rows = prepared.train.rows;
+  const data = new DataLoader(prepared.train, { batchSize: Math.min(settings.batchSize, rows.length), seed: settings.seed });
   const totalSteps = settings.epochs * data.batchesPerEpoch;
+  // Sampled in the dataset's own format, so the reply shows what training teaches.
+  const sampleRequest: GenerateTextOptions | undefined = settings.samplePrompt === undefined ? undefined
+    : parsed.length > 0 && 'messages' in parsed[0]! ? { messages: [{ role: 'user', content: settings.samplePrompt }], maxTokens: settings.sampleTokens }
+      : { prompt: settings.samplePrompt, maxTokens: settings.sampleTokens };
 
   const backend = await createBackend({ backend: optionalChoice(values, 'backend', TRAIN_BACKENDS, COMMAND) ?? 'wasm' });
   if (!supportsTraining(backend)) {
@@ -152,7 +169,9 @@ async function runTrain(values: OptionValues, io: CommandIO): Promise<number> {
   const lora = settings.loraRank
     ? { rank: settings.loraRank, alpha: settings.loraAlpha ?? 2 * settings.loraRank, dropout: settings.loraDropout, targets: settings.loraTargets, seed: settings.seed }
     : undefined;
-  const model = LlamaTrainingModel.fromWeights(backend, config, weights ?? initialLlamaWeights(config, { seed: settings.seed }), { lora, baseDtype: lora ? baseDtype : undefined });
+  // From scratch: initializer_range and pad_token_id come from the config.json, as in transformers.
+  const initial = weights ?? initialLlamaWeights(config, initializeOptionsFromHfConfig(sourceConfig!, settings.seed));
+  const model = LlamaTrainingModel.fromWeights(backend, config, initial, { lora, baseDtype: lora ? baseDtype : undefined });
   const trainer = new Trainer(model, {
     weightDecay: 0.01,
     maxGradNorm: 1,
@@ -166,11 +185,12 @@ async function runTrain(values: OptionValues, io: CommandIO): Promise<number> {
       data.seek(state.data);
       io.stderr.write(`resuming ${checkpointPath} at step ${state.step}\n`);
     } else {
-      await writeFile(logPath, '');
+      await writeFile(logPath, `${JSON.stringify({ packing: { train: prepared.train.stats, eval: prepared.evaluation ?? null } })}\n`);
     }
+    for (const warning of prepared.warnings) io.stderr.write(`${warning}\n`);
     const kind = lora ? `LoRA r=${lora.rank} on ${lora.targets.join(',')}${baseDtype !== 'f32' ? ` (${baseDtype} base)` : ''}` : 'full fine-tuning';
     io.stderr.write(`training ${basename(settings.model)} (${kind}, ${model.parameters.trainable.reduce((sum, p) => sum + p.value.size, 0)} trainable parameters) on ${backend.name}: ` +
-      `${rows.length} rows of ${settings.sequenceLength} tokens, ${evaluation.length} held-out examples, ${totalSteps} steps\n`);
+      `${rows.length} rows of ${settings.sequenceLength} tokens, ${prepared.heldOut} held-out examples, ${totalSteps} steps\n`);
     const checkpoint = async () => {
       await saveCheckpoint(checkpointPath, trainer, { step: trainer.step, data: data.position, seeds: { run: settings.seed }, settings });
     };
@@ -182,11 +202,15 @@ async function runTrain(values: OptionValues, io: CommandIO): Promise<number> {
       const stepStart = performance.now();
       const report = await trainer.trainStep([data.next()]);
       const tokensPerSecond = report.tokens / ((performance.now() - stepStart) / 1000);
-      const entry: Record<string, number> = { step: report.step, loss: report.loss, lr: report.learningRate, grad_norm: report.gradNorm, tokens_per_second: tokensPerSecond };
+      const entry: Record<string, number | string> = { step: report.step, loss: report.loss, lr: report.learningRate, grad_norm: report.gradNorm, tokens_per_second: tokensPerSecond };
       const epochDone = report.step % data.batchesPerEpoch === 0;
       if (epochDone && evalBatches.length > 0) {
         entry['eval_loss'] = await trainer.evaluate(evalBatches);
         progress.note(`epoch ${epoch + 1}: eval loss ${entry['eval_loss'].toFixed(4)}`);
+      }
+      if (epochDone && sampleRequest) {
+        entry['sample'] = (await generateText(model, tokenizer, sampleRequest)).text;
+        progress.note(`epoch ${epoch + 1}: sample ${JSON.stringify(settings.samplePrompt)} → ${JSON.stringify(entry['sample'])}`);
       }
       if (epochDone) epoch++;
       await appendFile(logPath, `${JSON.stringify(entry)}\n`);
@@ -211,32 +235,4 @@ async function runTrain(values: OptionValues, io: CommandIO): Promise<number> {
     model.dispose();
     backend.dispose();
   }
-}
-
-/** A seeded shuffle, then the first `fraction` of the examples (at least one when any is asked for and two exist) are held out. */
-function splitExamples<T>(examples: readonly T[], fraction: number, seed: number): { train: T[]; evaluation: T[] } {
-  const random = new SeededRandom(seed ^ 0x5eed);
-  const order = examples.map((_, index) => index);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random.uniform() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  const held = fraction > 0 && examples.length >= 2 ? Math.max(1, Math.floor(examples.length * fraction)) : 0;
-  return { evaluation: order.slice(0, held).map((i) => examples[i]!), train: order.slice(held).map((i) => examples[i]!) };
-}
-
-/** Packed rows as batches of at most `size` rows, in order (evaluation needs no shuffling and keeps the last partial batch). */
-function toBatches(rows: readonly PackedRow[], size: number): TrainingBatch[] {
-  const batches: TrainingBatch[] = [];
-  for (let begin = 0; begin < rows.length; begin += size) {
-    const part = rows.slice(begin, begin + size);
-    const T = part[0]!.ids.length;
-    const concat = (key: 'ids' | 'targets' | 'positions' | 'segmentIds') => {
-      const out = new Int32Array(part.length * T);
-      part.forEach((row, index) => out.set(row[key], index * T));
-      return out;
-    };
-    batches.push({ batchSize: part.length, sequenceLength: T, ids: concat('ids'), targets: concat('targets'), positions: concat('positions'), segmentIds: concat('segmentIds') });
-  }
-  return batches;
 }

@@ -1,7 +1,8 @@
 import { SeededRandom } from '@cria/runtime';
 import { TrainingInputError } from '../errors.js';
 import type { TrainingBatch } from '../model/training-batch.js';
-import type { PackedRow } from './packing.js';
+import type { PackedDataset, PackedRow } from './packing.js';
+import type { PackingStats } from './packing-stats.js';
 
 /** Where the loader stands: enough to resume exactly (saved in checkpoints). */
 export interface DataPosition {
@@ -25,11 +26,18 @@ export interface DataLoaderOptions {
 export class DataLoader {
   #position: DataPosition = { epoch: 0, batch: 0 };
   #order: number[];
+  readonly rows: readonly PackedRow[];
+  /** What packing dropped or truncated (when built from `packExamples`' result): show `describeOverlong(packing)`. */
+  readonly packing: PackingStats | undefined;
 
   constructor(
-    readonly rows: readonly PackedRow[],
+    data: PackedDataset | readonly PackedRow[],
     readonly options: DataLoaderOptions,
   ) {
+    const packed = 'rows' in data ? data : undefined;
+    this.rows = packed ? packed.rows : (data as readonly PackedRow[]);
+    this.packing = packed?.stats;
+    const { rows } = this;
     if (rows.length < options.batchSize) {
       throw new TrainingInputError('data', `at least batchSize = ${options.batchSize} packed rows`, `${rows.length}`, 'add data, or lower the batch size or the sequence length');
     }

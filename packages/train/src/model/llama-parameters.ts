@@ -41,17 +41,50 @@ export function llamaParameterSpecs(config: ModelConfig): ParameterSpec[] {
 
 export interface InitializeOptions {
   seed: number;
-  /** HF LlamaConfig.initializer_range: weights ~ N(0, 0.02²), norms 1, biases 0. */
+  /** config.json's `initializer_range` (LlamaConfig's default 0.02): every matrix ~ N(0, std²). */
   std?: number;
+  /**
+   * config.json's `pad_token_id`: that row of the embedding is zero, as nn.Embedding(padding_idx)
+   * after `_init_weights`. Negative counts from the end, as torch does. Default: none (LlamaConfig's).
+   */
+  padTokenId?: number | null;
 }
 
-/** Host values of a freshly initialised model, as Hugging Face's `_init_weights` for Llama does (seeded). */
-export function initialLlamaWeights(config: ModelConfig, { seed, std = 0.02 }: InitializeOptions): Map<string, Float32Array> {
+/**
+ * The initialisation a Hugging Face config asks for: `initializer_range` (default 0.02) and
+ * `pad_token_id` (default none) read from config.json, as `LlamaForCausalLM(config)` uses them.
+ */
+export function initializeOptionsFromHfConfig(hfConfig: Record<string, unknown>, seed: number): InitializeOptions {
+  const std = hfConfig['initializer_range'] ?? 0.02;
+  const padTokenId = hfConfig['pad_token_id'] ?? null;
+  if (typeof std !== 'number') throw new TrainingInputError('config.json initializer_range', 'a number', JSON.stringify(std), 'set it to the std of the weight init, e.g. 0.02');
+  if (padTokenId !== null && typeof padTokenId !== 'number') throw new TrainingInputError('config.json pad_token_id', 'a token id or null', JSON.stringify(padTokenId), 'set it to the padding token\'s id, or null');
+  return { seed, std, padTokenId };
+}
+
+/**
+ * Host values of a freshly initialised model, seeded, by the rule of transformers'
+ * `LlamaPreTrainedModel._init_weights` (v4.48, models/llama/modeling_llama.py; Qwen2's is the
+ * same): every nn.Linear weight (q/k/v/o, gate/up/down, an untied lm_head) and the nn.Embedding
+ * ~ N(0, initializer_range²); Linear biases (Qwen2's q/k/v) zero; the embedding row `pad_token_id`
+ * zero (LlamaModel builds `nn.Embedding(vocab, hidden, config.pad_token_id)`); RMSNorm weights
+ * one (`torch.ones` in LlamaRMSNorm). A tied head is the embedding itself, pad row included.
+ */
+export function initialLlamaWeights(config: ModelConfig, { seed, std = 0.02, padTokenId = null }: InitializeOptions): Map<string, Float32Array> {
+  if (!(Number.isFinite(std) && std >= 0)) throw new TrainingInputError('initializer_range', 'a finite std ≥ 0', String(std), 'use 0.02, LlamaConfig\'s default');
+  const V = config.vocabSize;
+  if (padTokenId !== null && !(Number.isInteger(padTokenId) && padTokenId >= -V && padTokenId < V)) {
+    throw new TrainingInputError('pad_token_id', `a token id in [${-V}, ${V})`, String(padTokenId), 'set pad_token_id to a token of the vocabulary, or null for no padding row');
+  }
   const random = new SeededRandom(seed);
   const weights = new Map<string, Float32Array>();
   for (const spec of llamaParameterSpecs(config)) {
     const size = spec.shape.reduce((product, dim) => product * dim, 1);
     weights.set(spec.name, spec.init === 'normal' ? random.normals(size, std) : new Float32Array(size).fill(spec.init === 'ones' ? 1 : 0));
+  }
+  if (padTokenId !== null) {
+    const row = (padTokenId + V) % V;
+    weights.get('model.embed_tokens.weight')!.fill(0, row * config.hiddenSize, (row + 1) * config.hiddenSize); // [V, C]
   }
   return weights;
 }

@@ -4,6 +4,7 @@ import * as tokenizer from '@cria/tokenizer';
 import * as trainErrors from '../errors.js';
 import * as workerErrors from './trainer-errors.js';
 import { CheckpointError } from '../checkpoint/checkpoint.js';
+import { NothingToLearnError } from '../data/packing-stats.js';
 
 /**
  * Errors cross the worker boundary as plain data and are rebuilt as the same class on the page, so
@@ -24,7 +25,7 @@ const isErrorClass = (value: unknown): value is ErrorClass => typeof value === '
 
 const ERROR_CLASSES: Map<string, ErrorClass> = (() => {
   const classes = new Map<string, ErrorClass>();
-  for (const module of [kernels, tokenizer, runtime, trainErrors, workerErrors, { CheckpointError }] as Array<Record<string, unknown>>) {
+  for (const module of [kernels, tokenizer, runtime, trainErrors, workerErrors, { CheckpointError, NothingToLearnError }] as Array<Record<string, unknown>>) {
     for (const [name, value] of Object.entries(module)) if (isErrorClass(value)) classes.set(name, value);
   }
   return classes;
@@ -33,7 +34,9 @@ const ERROR_CLASSES: Map<string, ErrorClass> = (() => {
 function cloneable(value: unknown): boolean {
   const type = typeof value;
   if (value === null || type === 'string' || type === 'number' || type === 'boolean' || type === 'bigint' || type === 'undefined') return true;
-  return Array.isArray(value) && value.every(cloneable);
+  if (Array.isArray(value)) return value.every(cloneable);
+  // Plain records of those (NothingToLearnError's packing stats).
+  return type === 'object' && Object.getPrototypeOf(value) === Object.prototype && Object.values(value as object).every(cloneable);
 }
 
 export function transferError(error: unknown): TransferredError {

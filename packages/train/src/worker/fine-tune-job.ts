@@ -1,5 +1,6 @@
 import type { BackendChoice } from '@cria/kernels';
 import type { BrowserModelSource, LoadProgress, NamedBlob } from '@cria/runtime';
+import type { OverlongPolicy, PackingStats } from '../data/packing-stats.js';
 import type { HfExportDtype } from '../export/hf-export.js';
 import type { LoraOptions } from '../lora/lora-options.js';
 
@@ -22,6 +23,11 @@ export interface FineTuneJob {
   batchSize?: number;
   /** Tokens per packed row. Default 128. */
   sequenceLength?: number;
+  /**
+   * Samples longer than `sequenceLength`: 'drop' (default) or 'truncate' (keeps their start, cuts
+   * their end-of-turn token). Reported either way in the 'started' event's `packing`.
+   */
+  overlong?: OverlongPolicy;
   /** Default 'auto': WebGPU on a hardware adapter, else wasm. */
   backend?: BackendChoice;
   /** Default: 10 % of the steps, at most 10. */
@@ -38,9 +44,17 @@ export interface FineTuneJob {
   seed?: number;
   /** The exported model.safetensors' dtype. Default 'F32'. */
   exportDtype?: HfExportDtype;
+  /**
+   * Sampled greedily from the weights being trained at every evaluation point (every `evalEvery`
+   * steps and after the last), as a 'sample' event: a user turn for chat data, raw text for
+   * prompt/completion data.
+   */
+  samplePrompt?: string;
+  /** Tokens a sample may have. Default 48. */
+  sampleTokens?: number;
 }
 
-/** What a run reports while it goes, in order: loading…, started, (step | eval)…, exporting. */
+/** What a run reports while it goes, in order: loading…, started, (step | eval | sample)…, exporting. */
 export type FineTuneEvent =
   | { type: 'loading'; progress: LoadProgress }
   | {
@@ -56,9 +70,15 @@ export type FineTuneEvent =
       sequenceLength: number;
       parameters: number;
       trainableParameters: number;
+      /**
+       * What packing did to each split: over-long samples dropped or truncated, tokens lost. Show
+       * `describeOverlong(packing.train)` when it returns a warning.
+       */
+      packing: { train: PackingStats; evaluation?: PackingStats };
     }
   | { type: 'step'; step: number; totalSteps: number; epoch: number; loss: number; learningRate: number; gradNorm: number; tokensPerSecond: number; elapsedSeconds: number }
   | { type: 'eval'; step: number; loss: number }
+  | { type: 'sample'; step: number; prompt: string; text: string }
   | { type: 'exporting' };
 
 export interface FineTuneResult {
@@ -80,4 +100,6 @@ export interface FineTuneResult {
   adapter?: NamedBlob[];
 }
 
-export const FINE_TUNE_DEFAULTS = { epochs: 3, batchSize: 4, sequenceLength: 128, backend: 'auto', weightDecay: 0, maxGradNorm: 1, evalFraction: 0, seed: 1, exportDtype: 'F32' } as const;
+export const FINE_TUNE_DEFAULTS = {
+  epochs: 3, batchSize: 4, sequenceLength: 128, overlong: 'drop', backend: 'auto', weightDecay: 0, maxGradNorm: 1, evalFraction: 0, seed: 1, exportDtype: 'F32', sampleTokens: 48,
+} as const;

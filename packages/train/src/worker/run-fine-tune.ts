@@ -1,11 +1,13 @@
 import { createBackend, createWasmBackend, supportsTraining, type Backend, type TrainingBackend } from '@cria/kernels';
 import { SeededRandom, type NamedBlob } from '@cria/runtime';
 import { DataLoader } from '../data/data-loader.js';
-import { packExamples, type PackedRow } from '../data/packing.js';
+import { packExamples, type PackedDataset, type PackedRow } from '../data/packing.js';
+import { NothingToLearnError, OVERLONG_POLICIES } from '../data/packing-stats.js';
 import { parseTrainingJsonl, tokenizeExample, type TrainingExample } from '../data/training-example.js';
 import { TrainingInputError, TrainingNotSupportedError } from '../errors.js';
 import { hfConfigJson } from '../export/hf-config.js';
 import { encodePeftAdapter, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from '../export/peft-adapter.js';
+import { generateText, type GenerateTextOptions } from '../generation/generate-text.js';
 import { encodeModelSafetensors } from '../loading/pretrained-weights.js';
 import { LlamaTrainingModel } from '../model/llama-training-model.js';
 import type { TrainingBatch } from '../model/training-batch.js';
@@ -35,10 +37,14 @@ export async function runFineTune(job: FineTuneJob, controls: FineTuneControls =
   if (examples.length === 0) throw new TrainingInputError('dataset', 'at least one JSONL record', 'an empty dataset', 'paste or upload {"prompt", "completion"} or {"messages": […]} lines');
   const source = await readTrainingModel(job.model, { onProgress: (progress) => emit({ type: 'loading', progress }), signal: controls.signal });
   const { train, evaluation } = splitExamples(examples, options.evalFraction, options.seed);
-  const pack = (list: TrainingExample[]) =>
-    packExamples(list.map((example) => tokenizeExample(source.tokenizer, example)), { sequenceLength: options.sequenceLength, padId: source.tokenizer.eosTokenId ?? 0 });
-  const trainRows = pack(train);
-  const evalRows = evaluation.length > 0 ? pack(evaluation) : [];
+  const pack = (list: TrainingExample[], subject: string) =>
+    packExamples(list.map((example) => tokenizeExample(source.tokenizer, example)), {
+      sequenceLength: options.sequenceLength, padId: source.tokenizer.eosTokenId ?? 0, overlong: options.overlong, subject, names: JOB_FIX_NAMES,
+    });
+  const packedTrain = pack(train, 'dataset');
+  const packedEvaluation = evaluation.length > 0 ? packHeldOut(() => pack(evaluation, 'held-out split')) : undefined;
+  const trainRows = packedTrain.rows;
+  const evalRows = packedEvaluation?.rows ?? [];
   const batchSize = Math.min(options.batchSize, trainRows.length);
   const data = new DataLoader(trainRows, { batchSize, seed: options.seed });
   const totalSteps = options.epochs * data.batchesPerEpoch;
@@ -57,7 +63,9 @@ export async function runFineTune(job: FineTuneJob, controls: FineTuneControls =
       type: 'started', backend: backend.info.description, ...(fallback ? { fallback } : {}), totalSteps,
       trainRows: trainRows.length, evalRows: evalRows.length, batchSize, sequenceLength: options.sequenceLength,
       parameters: model.parameters.count, trainableParameters: trainable,
+      packing: { train: packedTrain.stats, ...(packedEvaluation ? { evaluation: packedEvaluation.stats } : {}) },
     });
+    const sampleRequest = job.samplePrompt === undefined ? undefined : sampleRequestFor(job.samplePrompt, examples[0]!, options.sampleTokens);
     const evalBatches = evaluationBatches(evalRows, batchSize);
     const started = performance.now();
     let finalLoss = Number.NaN;
@@ -80,9 +88,14 @@ export async function runFineTune(job: FineTuneJob, controls: FineTuneControls =
         type: 'step', step: report.step, totalSteps, epoch: epoch + 1, loss: report.loss, learningRate: report.learningRate, gradNorm: report.gradNorm,
         tokensPerSecond: report.tokens / Math.max(seconds, 1e-6), elapsedSeconds: (performance.now() - started) / 1000,
       });
-      if (evalBatches.length > 0 && (step % evalEvery === 0 || step === totalSteps)) {
+      const evaluationPoint = step % evalEvery === 0 || step === totalSteps;
+      if (evalBatches.length > 0 && evaluationPoint) {
         finalEvalLoss = await trainer.evaluate(evalBatches);
         emit({ type: 'eval', step: report.step, loss: finalEvalLoss });
+      }
+      if (sampleRequest && evaluationPoint) {
+        const { text } = await generateText(model, source.tokenizer, { ...sampleRequest, signal: controls.signal });
+        emit({ type: 'sample', step: report.step, prompt: job.samplePrompt!, text });
       }
     }
     controls.signal?.throwIfAborted();
@@ -96,16 +109,36 @@ export async function runFineTune(job: FineTuneJob, controls: FineTuneControls =
   }
 }
 
-type ResolvedJob = Required<Pick<FineTuneJob, 'epochs' | 'batchSize' | 'sequenceLength' | 'backend' | 'weightDecay' | 'maxGradNorm' | 'evalFraction' | 'seed' | 'exportDtype'>>;
+type ResolvedJob = Required<Pick<FineTuneJob, 'epochs' | 'batchSize' | 'sequenceLength' | 'overlong' | 'backend' | 'weightDecay' | 'maxGradNorm' | 'evalFraction' | 'seed' | 'exportDtype' | 'sampleTokens'>>;
+
+/** The job's own field names, for the fixes packing errors suggest. */
+const JOB_FIX_NAMES = { sequenceLength: 'sequenceLength', policy: (policy: string) => `overlong: '${policy}'` };
+
+/** A held-out split left with nothing to learn evaluates nothing: its stats still go to the 'started' event. */
+function packHeldOut(pack: () => PackedDataset): PackedDataset {
+  try {
+    return pack();
+  } catch (error) {
+    if (error instanceof NothingToLearnError) return { rows: [], stats: error.stats };
+    throw error;
+  }
+}
+
+/** The sample prompt in the dataset's format, so the reply shows what training teaches. */
+function sampleRequestFor(prompt: string, example: TrainingExample, maxTokens: number): GenerateTextOptions {
+  return 'messages' in example ? { messages: [{ role: 'user', content: prompt }], maxTokens } : { prompt, maxTokens };
+}
 
 function resolveJob(job: FineTuneJob): ResolvedJob {
   const options = { ...FINE_TUNE_DEFAULTS, ...Object.fromEntries(Object.entries(job).filter(([, value]) => value !== undefined)) } as FineTuneJob & ResolvedJob;
-  const positiveInteger = (key: 'epochs' | 'batchSize' | 'sequenceLength') => {
+  const positiveInteger = (key: 'epochs' | 'batchSize' | 'sequenceLength' | 'sampleTokens') => {
     if (!Number.isInteger(options[key]) || options[key] < 1) throw new TrainingInputError(key, 'a positive integer', String(options[key]), `set ${key} to 1 or more`);
   };
   positiveInteger('epochs');
   positiveInteger('batchSize');
   positiveInteger('sequenceLength');
+  positiveInteger('sampleTokens');
+  if (!OVERLONG_POLICIES.includes(options.overlong)) throw new TrainingInputError('overlong', "'drop' or 'truncate'", String(options.overlong), 'drop over-long samples (the default) or truncate them');
   if (job.learningRate !== undefined && !(job.learningRate > 0)) throw new TrainingInputError('learningRate', 'a positive number', String(job.learningRate), 'try 1e-3 for full fine-tuning, 1e-2 for LoRA');
   if (!(options.evalFraction >= 0 && options.evalFraction < 1)) throw new TrainingInputError('evalFraction', 'a share in [0, 1)', String(options.evalFraction), 'hold out e.g. 0.1 of the examples, or 0 for none');
   return options;

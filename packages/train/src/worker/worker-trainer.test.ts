@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { browserModelLocation, createEngine, TINY_LLAMA, writeTestModel, type MessageEndpoint } from '@cria/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NothingToLearnError } from '../data/packing-stats.js';
 import { TrainingInputError } from '../errors.js';
 import { parsePeftAdapter } from '../export/peft-adapter.js';
 import { createWorkerTrainer, type WorkerTrainer } from './create-worker-trainer.js';
@@ -32,7 +33,7 @@ beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'cria-worker-trainer-'));
   await writeTestModel(directory, TINY_LLAMA, { ggufTypes: [] });
   trainer = createWorkerTrainer(workerPair());
-  job = { model: join(directory, 'hf'), dataset: DATASET, backend: 'wasm', sequenceLength: 32, batchSize: 2, epochs: 20, learningRate: 3e-3 };
+  job = { model: join(directory, 'hf'), dataset: DATASET, backend: 'wasm', sequenceLength: 48, batchSize: 2, epochs: 20, learningRate: 3e-3 };
 });
 afterAll(async () => {
   trainer?.dispose();
@@ -42,10 +43,10 @@ afterAll(async () => {
 describe('createWorkerTrainer', () => {
   it('fine-tunes in the worker, streams every step, exports a model that chats with what it learned', async () => {
     const events: FineTuneEvent[] = [];
-    const result = await trainer.fineTune(job, { onEvent: (event) => events.push(event) }).result;
+    const result = await trainer.fineTune({ ...job, samplePrompt: 'hi', sampleTokens: 16 }, { onEvent: (event) => events.push(event) }).result;
     const started = events.find((event) => event.type === 'started');
     const steps = events.filter((event) => event.type === 'step');
-    expect(started).toMatchObject({ type: 'started', trainRows: 4, batchSize: 2, totalSteps: 40 });
+    expect(started).toMatchObject({ type: 'started', trainRows: 4, batchSize: 2, totalSteps: 40, packing: { train: { samples: 4, overlongSamples: 0, droppedTokens: 0 } } });
     expect(steps.map((event) => event.step)).toEqual(Array.from({ length: 40 }, (_, index) => index + 1));
     expect(steps.every((event) => event.tokensPerSecond > 0 && Number.isFinite(event.gradNorm))).toBe(true);
     console.log(`worker fine-tune on ${result.backend}: loss ${steps[0]!.loss.toFixed(3)} → ${result.finalLoss.toFixed(4)}`);
@@ -58,8 +59,13 @@ describe('createWorkerTrainer', () => {
     const engine = await createEngine({ model: browserModelLocation({ files: result.model }), backend: 'wasm' });
     const reply = await engine.chat.completions.create({ messages: [{ role: 'user', content: 'hi' }], temperature: 0, max_tokens: 16 });
     await engine.dispose();
-    // Starts with: whether generation then stops at <|im_end|> depends on the chat template's assistant mask.
-    expect(reply.choices[0].message.content).toMatch(/^Hello from Cria!/);
+    // Every sample fits in 48 tokens, so its <|im_end|> was learned: the reply is the answer, then a stop.
+    expect(reply.choices[0].message.content).toBe('Hello from Cria!');
+    expect(reply.choices[0].finish_reason).toBe('stop');
+    // The worker sampled the weights while they trained: after the last step, the exported model's reply.
+    const samples = events.filter((event) => event.type === 'sample');
+    expect(samples.map((event) => event.step)).toEqual([4, 8, 12, 16, 20, 24, 28, 32, 36, 40]);
+    expect(samples.at(-1)).toEqual({ type: 'sample', step: 40, prompt: 'hi', text: reply.choices[0].message.content });
   });
 
   it('trains LoRA adapters, holds out an evaluation split and exports a PEFT adapter', async () => {
@@ -87,6 +93,24 @@ describe('createWorkerTrainer', () => {
     const controller = new AbortController();
     run = trainer.fineTune(job, { signal: controller.signal, onEvent: (event) => event.type === 'step' && controller.abort() });
     await expect(run.result).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('reports over-long samples in the started event: dropped by default, truncated on request', async () => {
+    const long = JSON.stringify({ messages: [{ role: 'user', content: 'tell me a long story' }, { role: 'assistant', content: 'Once upon a time there was a tiny llama.' }] });
+    const dataset = `${DATASET}\n${long}`;
+    for (const overlong of ['drop', 'truncate'] as const) {
+      const events: FineTuneEvent[] = [];
+      await trainer.fineTune({ ...job, dataset, epochs: 1, overlong }, { onEvent: (event) => events.push(event) }).result;
+      const started = events.find((event) => event.type === 'started');
+      if (started?.type !== 'started') throw new Error('no started event');
+      expect(started.packing.train).toMatchObject({ policy: overlong, samples: 5, overlongSamples: 1, [overlong === 'drop' ? 'droppedSamples' : 'truncatedSamples']: 1 });
+      expect(started.packing.train.droppedLearnedTokens).toBeGreaterThan(0);
+    }
+    const error = await trainer.fineTune({ ...job, dataset: long }).result.catch((caught: Error) => caught);
+    expect(error).toBeInstanceOf(NothingToLearnError);
+    expect(error).toBeInstanceOf(TrainingInputError);
+    expect((error as NothingToLearnError).stats).toMatchObject({ samples: 1, droppedSamples: 1, sequenceLength: 48 });
+    expect((error as Error).message).toMatch(/raise sequenceLength to \d+, or pass overlong: 'truncate'/);
   });
 
   it('rebuilds typed errors on the page side', async () => {
