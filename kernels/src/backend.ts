@@ -29,6 +29,12 @@ export interface Backend extends Ops {
   tensor(dtype: DType, shape: readonly number[], data?: ArrayBufferView): Tensor;
   /** Overwrites a tensor's contents (same layout as `tensor`). */
   write(tensor: Tensor, data: ArrayBufferView): void;
+  /**
+   * Optional: overwrites `data.byteLength` bytes of a tensor's contents from `byteOffset` on (same
+   * layout as `tensor`), so a loader can stream a large weight in bounded pieces instead of holding
+   * it whole in host memory. Backends whose storage is not one contiguous byte range leave it out.
+   */
+  writeBytes?(tensor: Tensor, byteOffset: number, data: ArrayBufferView): void;
   /** Copies a tensor back to the host, after all previously enqueued ops. */
   read<D extends DType>(tensor: Tensor & { dtype: D }): Promise<HostArray<D>>;
   read(tensor: Tensor): Promise<HostArray>;

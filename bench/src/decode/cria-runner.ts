@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createWasmBackend, createWebGPUBackend, type Backend } from '@cria/kernels';
 import { loadModel, type KvCache, type LlamaModel } from '@cria/runtime';
 import { startLoadProbe } from '../measure/machine-load.js';
@@ -19,6 +20,24 @@ interface Pass extends Repetition {
   prefill?: SubmitCounters;
   decode?: SubmitCounters;
 }
+
+/**
+ * Where the resident set stands after each phase (stderr, so the suite's log shows it): RSS and its
+ * high-water mark, the JS heap, and array buffers outside it. Reading /proc costs nothing measurable.
+ */
+function logMemory(impl: string, phase: string): void {
+  let resident = '';
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const mib = (key: string) => Math.round(Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) / 1024);
+    resident = `RSS ${mib('VmRSS')} MiB (peak ${mib('VmHWM')})`;
+  } catch {
+    resident = `RSS ${Math.round(process.memoryUsage().rss / MiB)} MiB`; // no /proc (macOS)
+  }
+  const { heapUsed, heapTotal, arrayBuffers } = process.memoryUsage();
+  process.stderr.write(`${impl} memory after ${phase}: ${resident}, JS heap ${Math.round(heapUsed / MiB)}/${Math.round(heapTotal / MiB)} MiB, array buffers ${Math.round(arrayBuffers / MiB)} MiB\n`);
+}
+const MiB = 1024 * 1024;
 
 const counters = (backend: Backend): SubmitCounters | undefined => {
   const stats = (backend as { stats?: SubmitCounters }).stats;
@@ -51,12 +70,16 @@ async function pass(model: LlamaModel, cache: KvCache, prompt: readonly number[]
 }
 
 export async function runCria(request: ChildRequest): Promise<ChildResult> {
+  logMemory(request.impl, 'start');
   const backend: Backend = request.impl === 'cria-wasm' ? await createWasmBackend({ threads: request.threads }) : await createWebGPUBackend();
+  logMemory(request.impl, 'backend creation');
   try {
     const loadStarted = performance.now();
     const { model } = await loadModel(request.modelPath, backend);
     const loadMs = performance.now() - loadStarted;
+    logMemory(request.impl, 'loading (tokenizer, header, weights)');
     const cache = model.createCache(request.contextSize);
+    logMemory(request.impl, 'KV cache');
     const details = backend.info.details as { threads?: number };
     const base: ChildResult = {
       impl: request.impl,
@@ -100,6 +123,7 @@ export async function runCria(request: ChildRequest): Promise<ChildResult> {
     } else {
       await pass(model, cache, request.prompt, Math.min(8, request.generate)); // warm-up: first-touch of memory, thread pool start
     }
+    logMemory(request.impl, 'warm-up pass');
 
     const budgetStarted = performance.now();
     const load = startLoadProbe();
@@ -110,6 +134,7 @@ export async function runCria(request: ChildRequest): Promise<ChildResult> {
       process.stderr.write(`${request.impl}: prefill ${Math.round(last.prefillMs)} ms, decode ${Math.round(last.decodeMs)} ms\n`);
     }
     base.otherCores = load.stop();
+    logMemory(request.impl, 'timed passes');
     base.rssAfterBytes = process.memoryUsage().rss;
     if (last?.decode) {
       base.webgpu = { dispatchesPerToken: last.decode.dispatches / request.generate, submitsPerToken: last.decode.submits / request.generate, prefillSubmits: last.prefill!.submits };

@@ -21,3 +21,7 @@ export { DownloadError, IntegrityError } from './loading/browser/download-errors
 export { createWorkerEngine, type WorkerEngine, type WorkerEngineOptions } from './worker/create-worker-engine.js';
 export { serveEngine } from './worker/serve-engine.js';
 export type { MessageEndpoint, WorkerCreateOptions } from './worker/worker-protocol.js';
+// Driving a LlamaModel over weights someone else owns (@cria/train samples from the model it trains).
+export type { LayerWeights, LowRankAdapter, ModelWeights } from './loading/upload-weights.js';
+export { generate, type GenerationEvent, type GenerationInput } from './generation/generate.js';
+export { modelStopTokens } from './generation/stop-tokens.js';

@@ -2,6 +2,7 @@ import { fromBf16, fromF16, type Backend, type Tensor } from '@cria/kernels';
 import { expectTensor } from '../formats/expect-tensor.js';
 import type { HostTensor, WeightReader } from '../formats/host-tensor.js';
 import type { LoadProgress } from '../engine/api-types.js';
+import { canStream, streamTensor, UPLOAD_CHUNK_BYTES } from './stream-tensor.js';
 import { allExpectedTensors, type ExpectedTensor, type LayerTensorNames, type ModelTensorNames } from '../model/weight-names.js';
 
 /** The model's tensors on a backend, in the forward's terms. */
@@ -30,10 +31,24 @@ export interface ModelWeights {
   parameterCount: number;
   /** Every distinct tensor, for dispose. */
   all: Tensor[];
+  /**
+   * Unmerged LoRA adapters by the base weight they adapt (y = x·Wᵀ + scaling·(x·Aᵀ)·Bᵀ): how
+   * @cria/train samples from a LoRA model without copying its base. Not in `all`: the owner frees them.
+   */
+  adapters?: ReadonlyMap<Tensor, LowRankAdapter>;
+}
+
+export interface LowRankAdapter {
+  a: Tensor; // [r, in] f32
+  b: Tensor; // [out, r] f32
+  /** alpha / r */
+  scaling: number;
 }
 
 export interface UploadOptions {
   file: string;
+  /** Bytes of a weight held in host memory at once while streaming (default UPLOAD_CHUNK_BYTES). */
+  chunkBytes?: number;
   onProgress?: (progress: LoadProgress) => void;
   signal?: AbortSignal;
 }
@@ -47,9 +62,10 @@ function asF32(tensor: HostTensor, name: string): Float32Array {
 
 /**
  * Checks every expected tensor against the config first (so a wrong checkpoint fails before any
- * upload), then reads and uploads them one at a time: at most one tensor is in host memory at once,
- * in the dtype the file stores it (f32/f16/bf16/q8_0/q4_0; k-quants converted by the reader).
- * Norm weights and biases become f32, since the ops that read them take f32 only.
+ * upload), then uploads them one at a time in the dtype the file stores (f32/f16/bf16/q8_0/q4_0;
+ * k-quants converted by the reader). Matrices stream in pieces of at most `chunkBytes` through one
+ * reused staging buffer when the backend can write part of a tensor (wasm); otherwise, and for the
+ * small 1-D norms and biases (made f32, the only dtype their ops take), a tensor is read whole.
  */
 export async function uploadWeights(backend: Backend, reader: WeightReader, names: ModelTensorNames, options: UploadOptions): Promise<ModelWeights> {
   const expected = allExpectedTensors(names);
@@ -57,10 +73,18 @@ export async function uploadWeights(backend: Backend, reader: WeightReader, name
   const totalBytes = expected.reduce((sum, tensor) => sum + reader.tensors.get(tensor.name)!.byteLength, 0);
   let loadedBytes = 0;
   const uploaded: Tensor[] = [];
+  const largest = expected.reduce((most, tensor) => Math.max(most, reader.tensors.get(tensor.name)!.byteLength), 0);
+  let staging: Uint8Array | undefined; // allocated on first use, dropped with this call
   const upload = async (spec: ExpectedTensor): Promise<Tensor> => {
     if (options.signal?.aborted) throw options.signal.reason ?? new DOMException('model loading was aborted', 'AbortError');
-    const host = await reader.read(spec.name);
-    const tensor = spec.f32 ? backend.tensor('f32', spec.shape, asF32(host, spec.name)) : backend.tensor(host.dtype, spec.shape, host.data);
+    let tensor: Tensor;
+    if (canStream(backend, spec)) {
+      staging ??= new Uint8Array(Math.min(options.chunkBytes ?? UPLOAD_CHUNK_BYTES, largest));
+      tensor = await streamTensor(backend, reader, spec, staging);
+    } else {
+      const host = await reader.read(spec.name);
+      tensor = spec.f32 ? backend.tensor('f32', spec.shape, asF32(host, spec.name)) : backend.tensor(host.dtype, spec.shape, host.data);
+    }
     uploaded.push(tensor);
     loadedBytes += reader.tensors.get(spec.name)!.byteLength;
     options.onProgress?.({ phase: 'upload', loadedBytes, totalBytes, item: spec.name });

@@ -1,5 +1,5 @@
-import type { Backend, DType, Tensor } from '@cria/kernels';
-import type { ModelWeights } from '../loading/upload-weights.js';
+import type { Backend, Tensor } from '@cria/kernels';
+import type { LowRankAdapter, ModelWeights } from '../loading/upload-weights.js';
 import { KvCache } from './kv-cache.js';
 import type { ModelConfig } from './model-config.js';
 
@@ -16,6 +16,8 @@ export const PREFILL_CHUNK = 256;
  */
 export class LlamaModel {
   readonly #inverseFrequencies: Float32Array | undefined;
+  /** Whether any q/k/v projection has a bias (Qwen2): the activations then hold the pre-bias products. */
+  readonly #biased: boolean;
 
   constructor(
     readonly backend: Backend,
@@ -24,6 +26,7 @@ export class LlamaModel {
   ) {
     // One array object for the model's lifetime: backends cache their copy of it by identity.
     this.#inverseFrequencies = config.inverseFrequencies;
+    this.#biased = weights.layers.some((layer) => layer.qBias !== undefined || layer.kBias !== undefined || layer.vBias !== undefined);
   }
 
   createCache(capacity: number): KvCache {
@@ -58,91 +61,107 @@ export class LlamaModel {
 
   async #forwardChunk(ids: readonly number[], cache: KvCache, allLogits: boolean, wantLogits = true): Promise<Float32Array> {
     const { backend, weights } = this;
-    const { hiddenSize: C, intermediateSize: I, numHeads: H, numKvHeads: KV, headDim: D, vocabSize: V, rmsNormEps: eps } = this.config;
+    const { hiddenSize: C, numHeads: H, numKvHeads: KV, headDim: D, vocabSize: V, rmsNormEps: eps } = this.config;
     const T = ids.length;
     const P = cache.length;
-    const scratch: Tensor[] = [];
-    const tensor = (dtype: DType, shape: number[], data?: ArrayBufferView) => {
-      const t = backend.tensor(dtype, shape, data);
-      scratch.push(t);
-      return t;
-    };
+    const a = cache.activations(T, this.#biased); // reused by every layer
     const rope = { theta: this.config.ropeTheta, style: this.config.ropeStyle, inverseFrequencies: this.#inverseFrequencies };
-    try {
-      const tokenIds = tensor('i32', [T], Int32Array.from(ids)); // [T]
-      const positions = tensor('i32', [1, T], Int32Array.from({ length: T }, (_, t) => P + t)); // [1, T]
-      let x = tensor('f32', [T, C]); // [T, C]
-      backend.embedding({ out: x, table: weights.embedding, ids: tokenIds });
+    backend.write(a.tokenIds, Int32Array.from(ids)); // [T]
+    backend.write(a.positions, Int32Array.from({ length: T }, (_, t) => P + t)); // [1, T]
+    backend.embedding({ out: a.residual, table: weights.embedding, ids: a.tokenIds }); // [T, C]
 
-      for (let layer = 0; layer < this.config.numLayers; layer++) {
-        const w = weights.layers[layer]!;
-        // Attention block.
-        const h = tensor('f32', [T, C]); // [T, C]
-        backend.rmsnorm({ out: h, x, weight: w.attentionNorm, eps });
-        const q = this.#linear(tensor, h, w.q, w.qBias, [T, H * D]); // [T, H·D]
-        const k = this.#linear(tensor, h, w.k, w.kBias, [T, KV * D]); // [T, KV·D]
-        const v = this.#linear(tensor, h, w.v, w.vBias, [T, KV * D]); // [T, KV·D]
-        const qHeads = tensor('f32', [1, T, H, D]); // [1, T, H, D]
-        backend.copy({ out: qHeads, x: q });
-        const kHeads = tensor('f32', [1, T, KV, D]); // [1, T, KV, D]
-        backend.copy({ out: kHeads, x: k });
-        const qRotated = tensor('f32', [1, T, H, D]); // [1, T, H, D]
-        backend.rope({ out: qRotated, x: qHeads, positions, ...rope });
-        const kRotated = tensor('f32', [1, T, KV, D]); // [1, T, KV, D]
-        backend.rope({ out: kRotated, x: kHeads, positions, ...rope });
-        // Append to the cache at positions P..P+T-1.
-        backend.copy({ out: cache.keys[layer]!, x: kRotated, outOffset: P * KV * D }); // [1, S, KV, D]
-        backend.copy({ out: cache.values[layer]!, x: v, outOffset: P * KV * D }); // [1, S, KV, D]
-        const attended = tensor('f32', [1, T, H, D]); // [1, T, H, D]
-        backend.attention({ out: attended, q: qRotated, k: cache.keys[layer]!, v: cache.values[layer]!, kvLength: P + T, scale: 1 / Math.sqrt(D) });
-        const attendedRows = tensor('f32', [T, H * D]); // [T, H·D]
-        backend.copy({ out: attendedRows, x: attended });
-        const projected = this.#linear(tensor, attendedRows, w.o, undefined, [T, C]); // [T, C]
-        const afterAttention = tensor('f32', [T, C]); // [T, C]
-        backend.add({ out: afterAttention, a: x, b: projected });
+    for (let layer = 0; layer < this.config.numLayers; layer++) {
+      const w = weights.layers[layer]!;
+      // Attention block.
+      backend.rmsnorm({ out: a.branch, x: a.residual, weight: w.attentionNorm, eps }); // [T, C]
+      this.#linear(a.queryRows, a.branch, w.q, w.qBias, a.queryUnbiased); // [T, H·D]
+      this.#linear(a.keyRows, a.branch, w.k, w.kBias, a.kvUnbiased); // [T, KV·D]
+      this.#linear(a.valueRows, a.branch, w.v, w.vBias, a.kvUnbiased); // [T, KV·D]
+      backend.copy({ out: a.queryHeads, x: a.queryRows }); // [1, T, H, D]
+      backend.copy({ out: a.keyHeads, x: a.keyRows }); // [1, T, KV, D]
+      backend.rope({ out: a.queryRotated, x: a.queryHeads, positions: a.positions, ...rope }); // [1, T, H, D]
+      backend.rope({ out: a.keyRotated, x: a.keyHeads, positions: a.positions, ...rope }); // [1, T, KV, D]
+      // Append to the cache at positions P..P+T-1.
+      backend.copy({ out: cache.keys[layer]!, x: a.keyRotated, outOffset: P * KV * D }); // [1, S, KV, D]
+      backend.copy({ out: cache.values[layer]!, x: a.valueRows, outOffset: P * KV * D }); // [1, S, KV, D]
+      const attended = a.queryHeads; // [1, T, H, D] (q by heads is dead once rotated)
+      backend.attention({ out: attended, q: a.queryRotated, k: cache.keys[layer]!, v: cache.values[layer]!, kvLength: P + T, scale: 1 / Math.sqrt(D) });
+      backend.copy({ out: a.queryRows, x: attended }); // [T, H·D]
+      this.#linear(a.branch, a.queryRows, w.o, undefined, undefined); // [T, C]
+      backend.add({ out: a.afterAttention, a: a.residual, b: a.branch }); // [T, C]
 
-        // MLP block (SwiGLU).
-        const h2 = tensor('f32', [T, C]); // [T, C]
-        backend.rmsnorm({ out: h2, x: afterAttention, weight: w.ffnNorm, eps });
-        const gate = this.#linear(tensor, h2, w.gate, undefined, [T, I]); // [T, I]
-        const up = this.#linear(tensor, h2, w.up, undefined, [T, I]); // [T, I]
-        const activated = tensor('f32', [T, I]); // [T, I]
-        backend.swiglu({ out: activated, gate, up });
-        const down = this.#linear(tensor, activated, w.down, undefined, [T, C]); // [T, C]
-        const next = tensor('f32', [T, C]); // [T, C]
-        backend.add({ out: next, a: afterAttention, b: down });
-        x = next;
-      }
-      cache.tokens.push(...ids);
-      if (!wantLogits) {
-        await backend.sync();
-        return new Float32Array(0);
-      }
-
-      // Only the rows whose logits are wanted go through the final norm and the output head.
-      const rows = allLogits ? T : 1;
-      let last = x; // [rows, C]
-      if (!allLogits) {
-        last = tensor('f32', [1, C]); // [1, C]
-        backend.copy({ out: last, x, xOffset: (T - 1) * C, count: C });
-      }
-      const normed = tensor('f32', [rows, C]); // [rows, C]
-      backend.rmsnorm({ out: normed, x: last, weight: weights.finalNorm, eps });
-      const logits = tensor('f32', [rows, V]); // [rows, V]
-      backend.matmul({ out: logits, a: normed, b: weights.lmHead, transposeB: true });
-      return (await backend.read(logits)) as Float32Array;
-    } finally {
-      for (const t of scratch) if (!t.freed) backend.free(t);
+      // MLP block (SwiGLU).
+      backend.rmsnorm({ out: a.branch, x: a.afterAttention, weight: w.ffnNorm, eps }); // [T, C]
+      this.#linear(a.gate, a.branch, w.gate, undefined, undefined); // [T, I]
+      this.#linear(a.up, a.branch, w.up, undefined, undefined); // [T, I]
+      backend.swiglu({ out: a.activated, gate: a.gate, up: a.up }); // [T, I]
+      this.#linear(a.branch, a.activated, w.down, undefined, undefined); // [T, C]
+      backend.add({ out: a.residual, a: a.afterAttention, b: a.branch }); // [T, C]
     }
+    cache.tokens.push(...ids);
+    if (!wantLogits) {
+      await backend.sync();
+      return new Float32Array(0);
+    }
+
+    // Only the rows whose logits are wanted go through the final norm and the output head.
+    if (allLogits) {
+      const logits = backend.tensor('f32', [T, V]); // [T, V]
+      try {
+        backend.rmsnorm({ out: a.branch, x: a.residual, weight: weights.finalNorm, eps }); // [T, C]
+        backend.matmul({ out: logits, a: a.branch, b: weights.lmHead, transposeB: true });
+        return (await backend.read(logits)) as Float32Array;
+      } finally {
+        if (!logits.freed) backend.free(logits);
+      }
+    }
+    let last = a.residual; // [1, C] when T = 1
+    if (a.lastRow) {
+      last = a.lastRow;
+      backend.copy({ out: last, x: a.residual, xOffset: (T - 1) * C, count: C }); // [1, C]
+    }
+    backend.rmsnorm({ out: a.lastNormed, x: last, weight: weights.finalNorm, eps }); // [1, C]
+    backend.matmul({ out: a.logits, a: a.lastNormed, b: weights.lmHead, transposeB: true }); // [1, V]
+    return (await backend.read(a.logits)) as Float32Array;
   }
 
-  /** y = x · Wᵀ (+ b): HF and GGUF store linear weights as [out, in]. */
-  #linear(tensor: (dtype: DType, shape: number[]) => Tensor, x: Tensor, weight: Tensor, bias: Tensor | undefined, shape: number[]): Tensor {
-    const out = tensor('f32', shape);
-    this.backend.matmul({ out, a: x, b: weight, transposeB: true });
-    if (!bias) return out;
-    const biased = tensor('f32', shape);
-    this.backend.add({ out: biased, a: out, b: bias });
-    return biased;
+  /**
+   * out = x · Wᵀ (+ b): HF and GGUF store linear weights as [out, in]. With a bias the product goes
+   * to `unbiased` first (the ops take no output that aliases an input).
+   */
+  #linear(out: Tensor, x: Tensor, weight: Tensor, bias: Tensor | undefined, unbiased: Tensor | undefined): void {
+    const product = bias ? unbiased! : out;
+    const adapter = this.weights.adapters?.get(weight);
+    if (adapter) this.#adapted(product, x, weight, adapter);
+    else this.backend.matmul({ out: product, a: x, b: weight, transposeB: true });
+    if (bias) this.backend.add({ out, a: product, b: bias });
+  }
+
+  /**
+   * out = x · Wᵀ + scaling · (x · Aᵀ) · Bᵀ: an unmerged LoRA adapter (PEFT's lora.Linear), the base
+   * weight untouched. Its temporaries are allocated per call: only @cria/train's sampling has adapters.
+   */
+  #adapted(out: Tensor, x: Tensor, weight: Tensor, { a, b, scaling }: LowRankAdapter): void {
+    const backend = this.backend;
+    const rows = x.shape[0]!;
+    const temporaries: Tensor[] = [];
+    const tensor = (shape: readonly number[]) => {
+      const t = backend.tensor('f32', shape);
+      temporaries.push(t);
+      return t;
+    };
+    try {
+      const base = tensor(out.shape); // [T, out]
+      backend.matmul({ out: base, a: x, b: weight, transposeB: true });
+      const hidden = tensor([rows, a.shape[0]!]); // [T, r]
+      backend.matmul({ out: hidden, a: x, b: a, transposeB: true });
+      const delta = tensor(out.shape); // [T, out]
+      backend.matmul({ out: delta, a: hidden, b, transposeB: true });
+      const scaled = tensor(out.shape); // [T, out]
+      backend.scale({ out: scaled, x: delta, factor: scaling });
+      backend.add({ out, a: base, b: scaled });
+    } finally {
+      for (const t of temporaries) if (!t.freed) backend.free(t);
+    }
   }
 }

@@ -1,9 +1,9 @@
 import { dequantizeQ4_0, dequantizeQ8_0, fromBf16, fromF16, quantizeQ4_0, quantizeQ8_0, type DType } from '@cria/kernels';
 import { concatBytes } from '../chunks.js';
 import { MissingTensorError, UnsupportedDTypeError, formatError } from '../errors.js';
-import { hostArrayFromBytes, type HostTensor, type WeightReader } from '../host-tensor.js';
+import { hostArrayFromBytes, readStoredRows, type HostTensor, type WeightReader } from '../host-tensor.js';
 import type { ByteSource } from '../sources/byte-source.js';
-import { LOADABLE_GGML_TYPES } from './ggml-types.js';
+import { ggmlTypeByName, LOADABLE_GGML_TYPES } from './ggml-types.js';
 import { parseGgufHeader, type GgufTensorInfo } from './gguf-header.js';
 import { NeedMoreBytes } from './header-cursor.js';
 import { ggufMetadataToRecord, type GgufValue } from './gguf-value.js';
@@ -105,16 +105,32 @@ export class GgufFile implements WeightReader {
 
   async read(name: string, options: GgufReadOptions = {}): Promise<HostTensor> {
     const info = this.info(name);
-    const elements = info.dims.reduce((product, dim) => product * dim, 1);
+    return this.#convert(info, info.shape, await this.readBytes(name), options);
+  }
+
+  /** Rows of a tensor (see WeightReader.readRows); k-quants are converted row block by row block. */
+  async readRows(name: string, firstRow: number, rowCount: number, scratch?: Uint8Array, options: GgufReadOptions = {}): Promise<HostTensor> {
+    const info = this.info(name);
+    const rowLength = info.dims[0] ?? 1;
+    const type = ggmlTypeByName(info.type);
+    if (!type) throw new UnsupportedDTypeError(this.source.name, name, info.type, LOADABLE_GGML_TYPES);
+    const rows = info.dims.slice(1).reduce((product, dim) => product * dim, 1);
+    const stored = { byteOffset: info.byteOffset, rows, rowBytes: (rowLength / type.blockSize) * type.blockBytes };
+    const bytes = await readStoredRows(this.source, name, stored, firstRow, rowCount, scratch);
+    return this.#convert(info, [rowCount, rowLength], bytes, options);
+  }
+
+  /** Stored bytes → a kernel dtype: F32/F16/BF16/Q8_0/Q4_0 as they are, Q4_K/Q6_K per KQuantTarget. */
+  #convert(info: GgufTensorInfo, shape: readonly number[], bytes: Uint8Array, options: GgufReadOptions): HostTensor {
+    const elements = shape.reduce((product, dim) => product * dim, 1);
     const direct: Record<string, DType> = { F32: 'f32', F16: 'f16', BF16: 'bf16', Q8_0: 'q8_0', Q4_0: 'q4_0' };
     const dtype = direct[info.type];
-    if (dtype) return { dtype, shape: info.shape, data: hostArrayFromBytes(dtype, await this.readBytes(name), elements) };
-    if (info.type !== 'Q4_K' && info.type !== 'Q6_K') throw new UnsupportedDTypeError(this.source.name, name, info.type, LOADABLE_GGML_TYPES);
-    const bytes = await this.readBytes(name);
+    if (dtype) return { dtype, shape, data: hostArrayFromBytes(dtype, bytes, elements) };
+    if (info.type !== 'Q4_K' && info.type !== 'Q6_K') throw new UnsupportedDTypeError(this.source.name, info.name, info.type, LOADABLE_GGML_TYPES);
     const values = info.type === 'Q4_K' ? dequantizeQ4_K(bytes, elements) : dequantizeQ6_K(bytes, elements);
     const target = options.kQuantTarget ?? 'q8_0';
-    if (target === 'f32') return { dtype: 'f32', shape: info.shape, data: values };
-    return { dtype: target, shape: info.shape, data: target === 'q8_0' ? quantizeQ8_0(values) : quantizeQ4_0(values) };
+    if (target === 'f32') return { dtype: 'f32', shape, data: values };
+    return { dtype: target, shape, data: target === 'q8_0' ? quantizeQ8_0(values) : quantizeQ4_0(values) };
   }
 
   /** Any loadable tensor as f32 values (tests, conversions, small models). */

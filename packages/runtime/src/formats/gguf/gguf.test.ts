@@ -123,6 +123,26 @@ describe('GGUF round trip', () => {
     }
   });
 
+  it('reads rows of a tensor as read() gives the whole, into a caller buffer when it fits', async () => {
+    const file = await open(concatBytes(encodeGguf(metadata, tensors)));
+    const scratch = new Uint8Array(1024);
+    for (const name of ['f32', 'f16', 'q8_0', 'q4_0']) {
+      const whole = await file.read(name);
+      const rowBytes = whole.data.byteLength / 3;
+      const rows = await file.readRows(name, 1, 2, scratch);
+      expect(rows.dtype).toBe(whole.dtype);
+      expect(rows.shape).toEqual([2, 64]);
+      expect(rows.data.buffer).toBe(scratch.buffer); // no allocation
+      expect(new Uint8Array(rows.data.buffer, rows.data.byteOffset, rows.data.byteLength)).toEqual(new Uint8Array(whole.data.buffer, whole.data.byteOffset + rowBytes, 2 * rowBytes));
+    }
+    const unbuffered = await file.readRows('q8_0', 0, 3);
+    expect(unbuffered.data).toEqual(quantizeQ8_0(values));
+    expect(unbuffered.data.buffer).not.toBe(scratch.buffer);
+    expect((await file.readRows('q8_0', 0, 3, new Uint8Array(10))).data).toEqual(quantizeQ8_0(values)); // too small: a fresh array
+    await expect(file.readRows('f32', 2, 2)).rejects.toThrow(/'f32' has 3 rows; rows 2..3 were asked for/);
+    await expect(file.readRows('f32', -1, 1)).rejects.toThrow(RangeError);
+  });
+
   it('gives the tokenizer plain values, and typed getters', async () => {
     const file = await open(concatBytes(encodeGguf(metadata, [])));
     const record = file.metadataRecord();

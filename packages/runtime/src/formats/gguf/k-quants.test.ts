@@ -134,6 +134,11 @@ describe('GGUF k-quant tensors load as kernel types', () => {
     const amax = Math.max(...(exact.data as Float32Array).map(Math.abs));
     for (let i = 0; i < 512; i++) expect(Math.abs(restored[i]! - (exact.data as Float32Array)[i]!)).toBeLessThanOrEqual(amax / 254 + 1e-6);
     expect((await gguf.read('q6k', { kQuantTarget: 'q4_0' })).dtype).toBe('q4_0');
+    // Row by row (how the loader streams), each row converts to the same blocks as the whole.
+    const second = await gguf.readRows('q4k', 1, 1);
+    expect(second).toMatchObject({ dtype: 'q8_0', shape: [1, 256] });
+    expect(second.data).toEqual((q8.data as Uint8Array).subarray(8 * 34, 16 * 34));
+    expect((await gguf.readRows('q4k', 0, 1, new Uint8Array(4096), { kQuantTarget: 'f32' })).data).toEqual((exact.data as Float32Array).subarray(0, 256));
     expect(await gguf.readF32('q6k')).toEqual(dequantizeQ6_K(q6k, 256));
   });
 });

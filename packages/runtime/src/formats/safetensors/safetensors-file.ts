@@ -1,6 +1,6 @@
-import type { DType } from '@cria/kernels';
+import { byteLength, type DType } from '@cria/kernels';
 import { UnsupportedDTypeError, MissingTensorError } from '../errors.js';
-import { hostArrayFromBytes, type HostTensor, type WeightReader } from '../host-tensor.js';
+import { hostArrayFromBytes, readStoredRows, type HostTensor, type WeightReader } from '../host-tensor.js';
 import type { ByteSource } from '../sources/byte-source.js';
 import { LOADABLE_SAFETENSORS_DTYPES, parseHeaderLength, parseSafetensorsHeader, type SafetensorsTensorInfo } from './safetensors-header.js';
 
@@ -57,6 +57,18 @@ export class SafetensorsFile implements WeightReader {
     const bytes = await this.source.read(info.byteOffset, info.byteLength);
     const elements = info.shape.reduce((product, dim) => product * dim, 1);
     return { dtype, shape: info.shape, data: hostArrayFromBytes(dtype, bytes, elements) };
+  }
+
+  /** Rows of a tensor as stored (see WeightReader.readRows). */
+  async readRows(name: string, firstRow: number, rowCount: number, scratch?: Uint8Array): Promise<HostTensor> {
+    const info = this.info(name);
+    const dtype = KERNEL_DTYPES[info.dtype];
+    if (!dtype) throw new UnsupportedDTypeError(this.source.name, name, info.dtype, LOADABLE_SAFETENSORS_DTYPES);
+    const rowLength = info.shape.at(-1) ?? 1;
+    const rows = info.shape.slice(0, -1).reduce((product, dim) => product * dim, 1);
+    const stored = { byteOffset: info.byteOffset, rows, rowBytes: rowLength * byteLength(dtype, [1]) };
+    const bytes = await readStoredRows(this.source, name, stored, firstRow, rowCount, scratch);
+    return { dtype, shape: [rowCount, rowLength], data: hostArrayFromBytes(dtype, bytes, rowCount * rowLength) };
   }
 
   /** A tensor's bytes in pieces of at most `chunkBytes`, for streaming into a backend buffer. */

@@ -68,6 +68,17 @@ describe('safetensors round trip', () => {
     expect([...((await file.read('scalar')).data as Float32Array)]).toEqual([2.5]);
   });
 
+  it('reads rows of a tensor as stored, into a caller buffer when it fits', async () => {
+    const bytes = concatBytes(encodeSafetensors([{ name: 'w', dtype: 'F16', shape: [2, 3, 4], data: values }]));
+    const file = await open(bytes);
+    const scratch = new Uint8Array(64);
+    const rows = await file.readRows('w', 2, 3, scratch); // rows are the innermost dim: 6 rows of 4
+    expect(rows).toMatchObject({ dtype: 'f16', shape: [3, 4] });
+    expect(rows.data.buffer).toBe(scratch.buffer);
+    expect(rows.data).toEqual((await file.read('w')).data.subarray(8, 20));
+    await expect(file.readRows('w', 5, 2)).rejects.toThrow(/'w' has 6 rows/);
+  });
+
   it('streams a tensor in chunks and reads through a Blob', async () => {
     const bytes = concatBytes(encodeSafetensors([{ name: 'w', dtype: 'F32', shape: [24], data: values }]));
     const file = await SafetensorsFile.open(new BlobByteSource(new Blob([bytes as Uint8Array<ArrayBuffer>]), 'blob.safetensors'));

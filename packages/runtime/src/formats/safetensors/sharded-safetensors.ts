@@ -71,6 +71,10 @@ export class ShardedSafetensors implements WeightReader {
     return this.shardOf(name).read(name);
   }
 
+  readRows(name: string, firstRow: number, rowCount: number, scratch?: Uint8Array): Promise<HostTensor> {
+    return this.shardOf(name).readRows(name, firstRow, rowCount, scratch);
+  }
+
   chunks(name: string, chunkBytes?: number): AsyncIterable<Uint8Array> {
     return this.shardOf(name).chunks(name, chunkBytes);
   }

@@ -12,6 +12,12 @@ export interface ByteSource {
   readonly size: number;
   /** Exactly `length` bytes at `offset` (a fresh array the caller owns), or a TruncatedFileError. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Fills `target` with the `target.byteLength` bytes at `offset`, or throws a TruncatedFileError.
+   * Optional: sources that can read into caller memory (a file) implement it, so a loader streaming
+   * a tensor reuses one buffer instead of allocating a fresh array per piece (see `readInto`).
+   */
+  readInto?(offset: number, target: Uint8Array): Promise<void>;
   /** Releases the file handle, if any. Reads after `close` fail. */
   close?(): Promise<void>;
 }
@@ -19,6 +25,12 @@ export interface ByteSource {
 /** Checks a read against the source size, so every format reports truncation the same way. */
 export function assertInBounds(source: ByteSource, offset: number, length: number, what: string, subject?: string): void {
   if (offset + length > source.size) throw new TruncatedFileError(source.name, what, offset + length, source.size, subject);
+}
+
+/** Reads into `target` through the source's own `readInto` when it has one, else through a copy of `read`. */
+export async function readInto(source: ByteSource, offset: number, target: Uint8Array): Promise<void> {
+  if (source.readInto) return source.readInto(offset, target);
+  target.set(await source.read(offset, target.byteLength));
 }
 
 /** A source over bytes already in memory. Reads are copies, so callers may keep or mutate them. */
@@ -35,6 +47,11 @@ export class MemoryByteSource implements ByteSource {
   async read(offset: number, length: number): Promise<Uint8Array> {
     assertInBounds(this, offset, length, `reading ${length} bytes at offset ${offset}`);
     return this.bytes.slice(offset, offset + length);
+  }
+
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    assertInBounds(this, offset, target.byteLength, `reading ${target.byteLength} bytes at offset ${offset}`);
+    target.set(this.bytes.subarray(offset, offset + target.byteLength));
   }
 }
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BlobByteSource, MemoryByteSource, type ByteSource } from './byte-source.js';
+import { BlobByteSource, MemoryByteSource, readInto, type ByteSource } from './byte-source.js';
 import { HttpRangeSource } from './http-range-source.js';
 import { openFileSource } from './node-file-source.js';
 
@@ -51,6 +51,17 @@ describe('byte sources', () => {
     expect(await source.read(0, 1000)).toEqual(bytes);
     expect((await source.read(1000, 0)).byteLength).toBe(0);
     await expect(source.read(990, 20)).rejects.toMatchObject({ code: 'truncated' });
+    await source.close?.();
+  });
+
+  it.each(sources)('%s: readInto fills a caller buffer (a view into a larger one) and reports truncation', async (_, open) => {
+    const source = await open();
+    const buffer = new Uint8Array(64).fill(0xee);
+    await readInto(source, 100, buffer.subarray(8, 40));
+    expect(buffer.subarray(8, 40)).toEqual(bytes.subarray(100, 132));
+    expect(buffer[7]).toBe(0xee);
+    expect(buffer[40]).toBe(0xee);
+    await expect(readInto(source, 990, buffer.subarray(0, 20))).rejects.toMatchObject({ code: 'truncated' });
     await source.close?.();
   });
 

@@ -32,16 +32,21 @@ export class NodeFileSource implements ByteSource {
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
-    assertInBounds(this, offset, length, `reading ${length} bytes at offset ${offset}`);
     const bytes = new Uint8Array(length);
+    await this.readInto(offset, bytes);
+    return bytes;
+  }
+
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    const length = target.byteLength;
+    assertInBounds(this, offset, length, `reading ${length} bytes at offset ${offset}`);
     let filled = 0;
     // A positioned read may return fewer bytes than asked (large reads, network file systems): loop.
     while (filled < length) {
-      const { bytesRead } = await this.handle.read(bytes, filled, length - filled, offset + filled);
+      const { bytesRead } = await this.handle.read(target, filled, length - filled, offset + filled);
       if (bytesRead === 0) throw new TruncatedFileError(this.name, `the file shrank while reading ${length} bytes at offset ${offset}`, offset + length, offset + filled);
       filled += bytesRead;
     }
-    return bytes;
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,88 @@
+import type { Backend, Tensor } from '@cria/kernels';
+import type { ModelConfig } from './model-config.js';
+
+/**
+ * The forward's intermediate tensors for a chunk of T tokens, allocated once and reused by every
+ * layer and by every later chunk of the same length (each decode step is T = 1): the footprint is
+ * one layer's worth, not one per layer, and a decode step allocates nothing. The ops refuse an
+ * output that aliases an input, so three [T, C] buffers rotate through the residual stream:
+ *
+ *   branch   ← rmsnorm(residual)          (h; q, k, v read it)
+ *   branch   ← attendedRows · Woᵀ         (h is dead)
+ *   afterAttention ← residual + branch
+ *   branch   ← rmsnorm(afterAttention)    (h2; gate, up read it)
+ *   branch   ← activated · Wdownᵀ         (h2 is dead)
+ *   residual ← afterAttention + branch    (the next layer's input)
+ */
+export class Activations {
+  readonly tokenIds: Tensor; // [T] i32
+  readonly positions: Tensor; // [1, T] i32
+  readonly residual: Tensor; // [T, C]
+  readonly branch: Tensor; // [T, C]
+  readonly afterAttention: Tensor; // [T, C]
+  readonly queryRows: Tensor; // [T, H·D]: q, then the attention output as rows
+  readonly queryHeads: Tensor; // [1, T, H, D]: q by heads, then the attention output
+  readonly queryRotated: Tensor; // [1, T, H, D]
+  readonly keyRows: Tensor; // [T, KV·D]
+  readonly valueRows: Tensor; // [T, KV·D]
+  readonly keyHeads: Tensor; // [1, T, KV, D]
+  readonly keyRotated: Tensor; // [1, T, KV, D]
+  /** Matmul outputs before the bias is added (Qwen2's q/k/v biases); absent without biases. */
+  readonly queryUnbiased: Tensor | undefined; // [T, H·D]
+  readonly kvUnbiased: Tensor | undefined; // [T, KV·D]
+  readonly gate: Tensor; // [T, I]
+  readonly up: Tensor; // [T, I]
+  readonly activated: Tensor; // [T, I]
+  /** The last position's hidden state, when T > 1 (for T = 1 it is `residual` itself). */
+  readonly lastRow: Tensor | undefined; // [1, C]
+  readonly lastNormed: Tensor; // [1, C]
+  readonly logits: Tensor; // [1, V]
+  readonly #all: Tensor[] = [];
+  #disposed = false;
+
+  constructor(
+    private readonly backend: Backend,
+    config: ModelConfig,
+    readonly tokens: number,
+    biased: boolean,
+  ) {
+    const { hiddenSize: C, intermediateSize: I, numHeads: H, numKvHeads: KV, headDim: D, vocabSize: V } = config;
+    const T = tokens;
+    const tensor = (dtype: 'f32' | 'i32', shape: number[]) => {
+      const t = backend.tensor(dtype, shape);
+      this.#all.push(t);
+      return t;
+    };
+    try {
+      this.tokenIds = tensor('i32', [T]);
+      this.positions = tensor('i32', [1, T]);
+      this.residual = tensor('f32', [T, C]);
+      this.branch = tensor('f32', [T, C]);
+      this.afterAttention = tensor('f32', [T, C]);
+      this.queryRows = tensor('f32', [T, H * D]);
+      this.queryHeads = tensor('f32', [1, T, H, D]);
+      this.queryRotated = tensor('f32', [1, T, H, D]);
+      this.keyRows = tensor('f32', [T, KV * D]);
+      this.valueRows = tensor('f32', [T, KV * D]);
+      this.keyHeads = tensor('f32', [1, T, KV, D]);
+      this.keyRotated = tensor('f32', [1, T, KV, D]);
+      this.queryUnbiased = biased ? tensor('f32', [T, H * D]) : undefined;
+      this.kvUnbiased = biased ? tensor('f32', [T, KV * D]) : undefined;
+      this.gate = tensor('f32', [T, I]);
+      this.up = tensor('f32', [T, I]);
+      this.activated = tensor('f32', [T, I]);
+      this.lastRow = T > 1 ? tensor('f32', [1, C]) : undefined;
+      this.lastNormed = tensor('f32', [1, C]);
+      this.logits = tensor('f32', [1, V]);
+    } catch (error) {
+      this.dispose();
+      throw error;
+    }
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const t of this.#all) if (!t.freed) this.backend.free(t);
+  }
+}
