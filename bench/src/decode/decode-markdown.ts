@@ -28,7 +28,8 @@ function renderModels(result: ResultFile): string {
     '',
     'Real checkpoints\' shapes with random weights, written by the suite (never downloaded). SmolLM2-135M: hidden 576, intermediate 1536, 30 layers, 9 heads, ' +
       '3 KV heads, vocab 49152, tied embeddings. TinyLlama-1.1B: hidden 2048, intermediate 5632, 22 layers, 32 heads, 4 KV heads, vocab 32000. ' +
-      'Every matrix (token embeddings and output head too) is in the model type; norms are F32.',
+      'Every matrix (token embeddings and output head too) is in the model type; norms are F32. The tokenizer (both impls load it from the file, ' +
+      'and peak RSS counts it) is a byte-level BPE of the vocab size: ordinary tokens with one merge each and 3 control tokens, as real vocabularies are built.',
     '',
     renderTable(['model', 'type', 'parameters', 'file', 'weights'], body, ['left', 'left', 'right', 'right', 'right']),
   ].join('\n');

@@ -3,7 +3,8 @@ import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { quantizeQ4_0, quantizeQ8_0 } from '@cria/kernels';
-import { encodeGguf, gguf, SeededRandom, testVocabulary, tokenizerGgufMetadata, type GgufValue, type GgufWriteTensor } from '@cria/runtime';
+import { encodeGguf, gguf, SeededRandom, tokenizerGgufMetadata, type GgufValue, type GgufWriteTensor } from '@cria/runtime';
+import { benchVocabulary } from './bench-vocabulary.js';
 import { headDim, type DecodeModelSpec } from './model-shapes.js';
 
 /**
@@ -14,7 +15,7 @@ import { headDim, type DecodeModelSpec } from './model-shapes.js';
  *
  * Files are cached under a name keyed by the spec and GENERATOR_VERSION, so a rerun reuses them.
  */
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2; // 2: a vocabulary of ordinary tokens and merges (bench-vocabulary.ts)
 const ALIGNMENT = 32; // GGUF's default: encodeGguf pads each tensor to it
 const CHUNK_VALUES = 1 << 22; // ~16 MB of f32 per quantized chunk
 const BLOCK_BYTES = { Q8_0: 34, Q4_0: 18, F32: 128 } as const; // bytes per 32 values
@@ -85,8 +86,8 @@ function metadata(spec: DecodeModelSpec): Record<string, GgufValue> {
     'llama.rope.freq_base': gguf.f32(shape.ropeTheta),
     'llama.rope.dimension_count': gguf.u32(headDim(shape)),
     'llama.attention.layer_norm_rms_epsilon': gguf.f32(1e-5),
-    // The runtime's test tokenizer (byte-level BPE), padded with control tokens to the vocab size.
-    ...tokenizerGgufMetadata(testVocabulary(shape.vocabSize)),
+    // A byte-level BPE grown to the vocab size with ordinary tokens and merges, as real ones are.
+    ...tokenizerGgufMetadata(benchVocabulary(shape.vocabSize)),
   };
 }
 
