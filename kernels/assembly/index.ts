@@ -21,3 +21,4 @@ export { adamw, squaredSum } from './training/optimizer';
 export { crossEntropy, softmaxBackward } from './training/losses';
 export { attentionTraining, attentionTrainingScratchBytes, attentionBackwardQuery, attentionBackwardKey } from './training/attention-training';
 export { distillation, distillationScratchBytes } from './training/distillation';
+export { frozenWeightGradient, frozenWeightGradientScratchBytes } from './training/frozen-weight-gradient';

@@ -22,8 +22,8 @@ export class ShapeMismatchError extends CriaKernelError {
 }
 
 export class DTypeNotSupportedError extends CriaKernelError {
-  constructor(readonly op: string, readonly argument: string, readonly dtype: string, readonly supported: readonly string[]) {
-    super(`${op}: ${argument} has dtype ${dtype}, which this op does not support`, `use one of: ${supported.join(', ')}`);
+  constructor(readonly op: string, readonly argument: string, readonly dtype: string, readonly supported: readonly string[], reason?: string) {
+    super(`${op}: ${argument} has dtype ${dtype}, which this op does not support${reason ? ` ${reason}` : ''}`, `use one of: ${supported.join(', ')}`);
   }
 }
 

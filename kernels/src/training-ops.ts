@@ -21,7 +21,12 @@ export interface MatmulBackwardParams {
   /** [batch, M, N] (or [M, N]) */
   dout: Tensor;
   a: Tensor;
-  /** f32 only for now. A quantized frozen base (QLoRA) needs da = dout · W with W quantized: not supported yet. */
+  /**
+   * f32; or, with transposeB and without db, a frozen weight [N, K] in any weight dtype (f16, bf16,
+   * Q8_0, Q4_0: a quantized LoRA base). da += dout · W then decodes W's blocks in registers, as the
+   * forward matmul does; no f32 copy of W is ever made. Asking for db of a non-f32 b is a
+   * DTypeNotSupportedError (such a weight has no gradient).
+   */
   b: Tensor;
   transposeB: boolean;
 }

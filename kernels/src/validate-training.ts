@@ -1,4 +1,4 @@
-import { ShapeMismatchError } from './errors.js';
+import { DTypeNotSupportedError, ShapeMismatchError } from './errors.js';
 import type { Tensor } from './tensor.js';
 import type {
   ActivationBackwardParams,
@@ -50,9 +50,16 @@ function gradient(op: string, name: string, grad: Tensor | undefined, of: Tensor
   expectDistinct(op, grad, inputs);
 }
 
+/**
+ * b may be a frozen weight in any weight dtype (f16, bf16, Q8_0, Q4_0: the forward's transposeB
+ * layout) when only da is asked for: a weight stored so has no gradient of its own.
+ */
 export function checkMatmulBackward(params: MatmulBackwardParams): MatmulDims {
   const { da, db, dout, a, b, transposeB } = params;
-  expectDType('matmulBackward', 'b', b, ['f32']);
+  if (db && b.dtype !== 'f32') {
+    throw new DTypeNotSupportedError('matmulBackward', 'b', b.dtype, ['f32'],
+      `with db: only an f32 weight has a gradient, a ${b.dtype} one is frozen (ask for da alone, e.g. through a LoRA base weight)`);
+  }
   const dims = checkMatmul({ out: dout, a, b, transposeB });
   gradient('matmulBackward', 'da', da, a, [dout, a, b]);
   gradient('matmulBackward', 'db', db, b, [dout, a, b]);

@@ -40,6 +40,7 @@ export function criaTrainer(impl: string, backend: Backend, threads: number | nu
     shape.mode === 'lora'
       ? LlamaTrainingModel.fromWeights(backend, config, weights, {
           lora: { rank: shape.loraRank, alpha: shape.loraAlpha, targets: ['q', 'k', 'v', 'o'], seed: 1 },
+          baseDtype: shape.baseDtype,
         })
       : LlamaTrainingModel.fromWeights(backend, config, weights);
   weights.clear();
@@ -55,6 +56,10 @@ export function criaTrainer(impl: string, backend: Backend, threads: number | nu
     threads,
     note: backend.info.description,
     step: async () => (await trainer.trainStep([batch])).loss,
+    backendBytes: () => {
+      const bytes = (backend as { bytesInUse?: unknown }).bytesInUse;
+      return typeof bytes === 'number' ? bytes : undefined;
+    },
     dispose: () => {
       trainer.dispose();
       model.dispose();

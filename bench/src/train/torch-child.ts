@@ -118,7 +118,7 @@ export function openblasVerdict(stderr: string): string {
 export function torchFactory(settings: TorchSettings): TrainContenderFactory {
   return {
     impl: 'pytorch-cpu',
-    covers: () => true,
+    covers: (shape) => shape.baseDtype === undefined, // torch_train.py builds f32 weights only
     async start(shape, { log }) {
       const missing = torchMissing();
       if (missing) throw new Unavailable(missing, settings.threads);

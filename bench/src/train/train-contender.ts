@@ -15,6 +15,8 @@ export interface TrainContender {
   note: string;
   step?: () => Promise<number>;
   selfTimed?: SelfTimedSamples;
+  /** Bytes the impl holds on its backend right now, where the backend can say (Cria wasm). */
+  backendBytes?: () => number | undefined;
   dispose(): void;
 }
 

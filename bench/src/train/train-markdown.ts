@@ -19,6 +19,12 @@ const SECTIONS = [
     explanation:
       'SmolLM2-135M: 30 layers, hidden 576, 9 heads (3 KV heads), intermediate 1536, vocabulary 49152, tied embeddings; rank 8, alpha 16 adapters on q/k/v/o over a frozen f32 base (random weights: the cost does not depend on them); one sequence of 256 tokens per step.',
   },
+  {
+    benchmark: BENCHMARKS.qlora,
+    title: 'QLoRA fine-tuning on SmolLM2-135M shapes, Q4_0 base',
+    explanation:
+      "The LoRA step above with the base's seven linear weights per layer stored Q4_0 (embedding and norms stay f32): the forward and the input gradient read the blocks as stored, no f32 copy is made. Cria only (PyTorch's script has no Q4_0 weights). `backend MiB` is what the wasm backend holds after setup (weights, adapters, AdamW state) and after the timed steps (plus activations and kernel scratch); compare with the f32-base LoRA row.",
+  },
 ];
 
 export function renderTrainMarkdown(result: ResultFile): string {
@@ -54,7 +60,7 @@ export function renderTrainMarkdown(result: ResultFile): string {
   for (const section of SECTIONS) {
     const selected = rows.filter((row) => row.benchmark === section.benchmark);
     if (selected.length === 0) continue;
-    const headers = ['impl', 'threads', 'median ms / step', 'tokens/s', 'GFLOP/s', 'steps', 'other load', 'loss first → last', 'check', 'note'];
+    const headers = ['impl', 'threads', 'median ms / step', 'tokens/s', 'GFLOP/s', 'steps', 'other load', 'backend MiB setup → after', 'loss first → last', 'check', 'note'];
     const align: Alignment[] = headers.map((header) => (['threads', 'median ms / step', 'tokens/s', 'GFLOP/s', 'steps', 'other load'].includes(header) ? 'right' : 'left'));
     const body = selected.map((row) => [
       row.impl,
@@ -64,6 +70,7 @@ export function renderTrainMarkdown(result: ResultFile): string {
       formatSignificant(row.gflops),
       row.skipped ? '—' : String(row.runs),
       row.other_cores === null ? '—' : row.other_cores.toFixed(2),
+      row.backend_mib ? `${row.backend_mib.setup} → ${row.backend_mib.after_steps}` : '—',
       row.loss ? `${row.loss.first} → ${row.loss.last}` : '—',
       row.check ?? '—',
       row.skipped ? `skipped: ${row.skipped}` : (row.note ?? ''),

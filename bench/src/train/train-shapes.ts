@@ -18,6 +18,8 @@ export interface TrainShape {
   tiedEmbeddings: boolean;
   loraRank: number;
   loraAlpha: number;
+  /** LoRA only: the frozen base's linear weights stored Q4_0 (QLoRA); absent = f32. */
+  baseDtype?: 'q4_0';
 }
 
 // nanoGPT's shakespeare-char config (n_layer 6, n_embd 384, n_head 6, block_size 256, batch 16, 65
@@ -57,10 +59,15 @@ export const SMOLLM2_LORA: TrainShape = {
   loraAlpha: 16,
 };
 
-/** --quick: the same two kinds of step on tiny shapes. */
+// The same step over a Q4_0 base (QLoRA): Cria only (PyTorch's script has no Q4_0 weights). Its
+// row also records the backend's bytes, the number QLoRA exists to shrink.
+export const SMOLLM2_QLORA: TrainShape = { ...SMOLLM2_LORA, name: 'SmolLM2-135M QLoRA Q4_0', baseDtype: 'q4_0' };
+
+/** --quick: the same three kinds of step on tiny shapes (Q4_0 needs in-features divisible by 32). */
 export const QUICK_SHAPES: TrainShape[] = [
   { ...NANOGPT, name: 'tiny full', layers: 2, hidden: 32, heads: 4, kvHeads: 4, intermediate: 64, vocab: 65, batch: 2, sequence: 16 },
   { ...SMOLLM2_LORA, name: 'tiny LoRA', layers: 2, hidden: 48, heads: 6, kvHeads: 2, intermediate: 96, vocab: 128, batch: 1, sequence: 16, loraRank: 4, loraAlpha: 8 },
+  { ...SMOLLM2_QLORA, name: 'tiny QLoRA Q4_0', layers: 2, hidden: 64, heads: 4, kvHeads: 2, intermediate: 128, vocab: 128, batch: 1, sequence: 16, loraRank: 4, loraAlpha: 8 },
 ];
 
 export const headDim = (shape: TrainShape) => shape.hidden / shape.heads;

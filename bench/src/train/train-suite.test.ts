@@ -27,6 +27,7 @@ describe('train suite (quick)', () => {
       'full training: tfjs-wasm',
       'LoRA fine-tuning: cria-reference',
       'LoRA fine-tuning: pytorch-cpu',
+      'QLoRA fine-tuning: cria-reference',
     ]);
     for (const row of rows) {
       if (row.impl === 'pytorch-cpu' && torchAbsent) {
@@ -45,7 +46,7 @@ describe('train suite (quick)', () => {
     expect(bars[0]!.ratio).toBeGreaterThan(0);
     expect(bars[0]!.status).toMatch(/PASS|MISS|INCONCLUSIVE/);
     const markdown = renderTrainMarkdown(result);
-    for (const heading of ['**Quick run**', '## Bars', '## Full training', '## LoRA fine-tuning', 'What limits Cria']) expect(markdown).toContain(heading);
+    for (const heading of ['**Quick run**', '## Bars', '## Full training', '## LoRA fine-tuning', '## QLoRA fine-tuning', 'What limits Cria']) expect(markdown).toContain(heading);
   }, 120_000);
 });
 

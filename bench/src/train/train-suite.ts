@@ -7,18 +7,21 @@ import { summariseSteps, timeSteps, type StepPolicy } from './step-timing.js';
 import { tfjsFactory } from './tfjs-trainer.js';
 import { torchFactory, type TorchSettings } from './torch-child.js';
 import { errorLine, Unavailable, type TrainContender, type TrainContenderFactory } from './train-contender.js';
-import { FLOP_FORMULA, NANOGPT, parameterCounts, QUICK_SHAPES, SMOLLM2_LORA, stepFlops, tokensPerStep, type TrainShape } from './train-shapes.js';
+import { FLOP_FORMULA, NANOGPT, parameterCounts, QUICK_SHAPES, SMOLLM2_LORA, SMOLLM2_QLORA, stepFlops, tokensPerStep, type TrainShape } from './train-shapes.js';
 
 /**
  * The train suite: tokens/s of a full training step (forward + backward + AdamW) on nanoGPT's
  * shakespeare-char sizes for Cria wasm, Cria WebGPU, PyTorch CPU and tfjs-wasm, and of a LoRA
- * step on SmolLM2-135M's shapes for Cria wasm and PyTorch. Impls run one after another (a step
+ * step on SmolLM2-135M's shapes for Cria wasm and PyTorch, and of the same step over a Q4_0 base
+ * (QLoRA, Cria only) with the backend memory it holds. Impls run one after another (a step
  * takes seconds), each after waiting briefly for a quiet machine, with other processes' load
  * recorded per step.
  */
 export const SUITE = 'train';
 export const PEER_PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm'] as const;
-export const BENCHMARKS = { full: 'full training', lora: 'LoRA fine-tuning' } as const;
+export const BENCHMARKS = { full: 'full training', lora: 'LoRA fine-tuning', qlora: 'QLoRA fine-tuning' } as const;
+
+const benchmarkOf = (shape: TrainShape) => (shape.baseDtype ? BENCHMARKS.qlora : BENCHMARKS[shape.mode]);
 
 export interface TrainRow extends ResultRow {
   /** Sequences × tokens per step. */
@@ -30,6 +33,12 @@ export interface TrainRow extends ResultRow {
   params: { total: number; trainable: number };
   /** Losses of the warm-up and timed steps, first and last (same batch every step: it should fall). */
   loss: { first: number; last: number } | null;
+  /**
+   * MiB the impl held on its backend (wasm: the allocator's bytes in use) after setup (weights,
+   * adapters, optimizer state) and after the timed steps (plus activations and kernel scratch);
+   * null where the backend cannot say.
+   */
+  backend_mib?: { setup: number; after_steps: number } | null;
 }
 
 export interface TrainSettings {
@@ -43,7 +52,7 @@ export interface TrainSettings {
 }
 
 export const FULL_SETTINGS: TrainSettings = {
-  shapes: [NANOGPT, SMOLLM2_LORA],
+  shapes: [NANOGPT, SMOLLM2_LORA, SMOLLM2_QLORA],
   policy: { warmupSteps: 1, minSteps: 3, maxSteps: 5, targetMs: 60_000, loadedCores: 0.5 },
   torch: { threads: 2, warmupSteps: 2, steps: 9, minSteps: 5, capMs: 60_000, openblasCoreType: 'Cooperlake', loadedCores: 0.5 },
   quietWaitMs: 30_000,
@@ -87,9 +96,9 @@ export async function runTrainSuite(options: TrainSuiteOptions): Promise<ResultF
     const counts = parameterCounts(shape);
     const base: Omit<TrainRow, 'impl' | 'threads'> = {
       suite: SUITE,
-      benchmark: BENCHMARKS[shape.mode],
+      benchmark: benchmarkOf(shape),
       shape: describeShape(shape),
-      dtype: 'f32',
+      dtype: shape.baseDtype ?? 'f32',
       median_ms: null,
       min_ms: null,
       runs: 0,
@@ -165,12 +174,15 @@ async function measure(
   let times: number[];
   let loads: number[];
   let losses: number[];
+  const setupBytes = contender.backendBytes?.();
   if (contender.selfTimed) {
     ({ stepMs: times, losses } = contender.selfTimed);
     loads = contender.selfTimed.otherCores;
   } else {
     ({ times, loads, losses } = await timeSteps(contender.step!, policy));
   }
+  const afterBytes = contender.backendBytes?.();
+  const mib = (bytes: number) => roundSignificant(bytes / 2 ** 20);
   const summary = summariseSteps({ times, loads }, policy);
   const row: TrainRow = {
     ...base,
@@ -184,9 +196,12 @@ async function measure(
     other_cores: quick ? null : summary.otherCores,
     check: checkLosses(losses, shape.vocab),
     loss: losses.length > 0 ? { first: roundSignificant(losses[0]!, 4), last: roundSignificant(losses[losses.length - 1]!, 4) } : null,
+    backend_mib: setupBytes !== undefined && afterBytes !== undefined ? { setup: mib(setupBytes), after_steps: mib(afterBytes) } : null,
     ...(summary.discarded > 0 ? { note: `${summary.discarded} step(s) timed while other processes used > ${policy.loadedCores} cores left out` } : {}),
   };
-  log(`${shape.name}: ${contender.impl} ${row.median_ms} ms/step, ${row.tokens_per_s} tokens/s, ${row.gflops} GFLOP/s (${row.runs} steps, others ${summary.otherCores} cores)`);
+  log(`${shape.name}: ${contender.impl} ${row.median_ms} ms/step, ${row.tokens_per_s} tokens/s, ${row.gflops} GFLOP/s (${row.runs} steps, others ${summary.otherCores} cores)${
+    row.backend_mib ? `, backend ${row.backend_mib.setup} MiB after setup, ${row.backend_mib.after_steps} MiB after the steps` : ''
+  }`);
   return row;
 }
 
@@ -200,6 +215,6 @@ export function checkLosses(losses: readonly number[], vocab: number): string {
 
 export function describeShape(shape: TrainShape): string {
   const gqa = shape.kvHeads === shape.heads ? '' : ` (${shape.kvHeads} KV)`;
-  const lora = shape.mode === 'lora' ? `, LoRA r${shape.loraRank} α${shape.loraAlpha} on q/k/v/o` : '';
+  const lora = shape.mode === 'lora' ? `, LoRA r${shape.loraRank} α${shape.loraAlpha} on q/k/v/o${shape.baseDtype ? ` over a ${shape.baseDtype} base` : ''}` : '';
   return `${shape.layers}L d${shape.hidden} ${shape.heads}h${gqa} ffn ${shape.intermediate} V${shape.vocab}, B${shape.batch}×T${shape.sequence}${lora}`;
 }

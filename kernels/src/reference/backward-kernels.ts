@@ -11,7 +11,7 @@ export function matmulBackward(
   db: FloatArray | undefined, // b's shape
   dout: FloatArray, // [batch, M, N]
   a: FloatArray, // [batch, M, K]
-  b: FloatArray, // [batchB, K, N] or [batchB, N, K] when transposeB
+  b: FloatArray, // [batchB, K, N] or [batchB, N, K] when transposeB (a non-f32 weight arrives dequantized)
   batch: number,
   M: number,
   N: number,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ShapeMismatchError } from '../errors.js';
+import { DTypeNotSupportedError, ShapeMismatchError } from '../errors.js';
+import { dequantizeQ4_0, quantizeQ4_0 } from '../numeric/quantize.js';
 import { supportsTraining } from '../training-ops.js';
 import { createReferenceBackend } from './reference-backend.js';
 
@@ -75,5 +76,18 @@ describe('reference training ops', () => {
     expect(() => backend.crossEntropy({ loss, logits, targets })).toThrow(ShapeMismatchError);
     expect(() => backend.distillationLoss({ loss, logits, divergence: 'forward-kl' })).toThrow(ShapeMismatchError);
     expect(() => backend.distillationLoss({ loss, logits, teacherLogits: logits, divergence: 'jsd', beta: 1 })).toThrow(ShapeMismatchError);
+  });
+
+  it('matmulBackward through a frozen Q4_0 weight: da from the decoded blocks; db refused with the reason', async () => {
+    const values = Float32Array.from({ length: 64 }, (_, i) => (i % 7) - 3); // [2, 32]: small integers, exact in Q4_0
+    const weight = backend.tensor('q4_0', [2, 32], quantizeQ4_0(values));
+    const [a, dout] = [f32([1, 32], new Array(32).fill(0)), f32([1, 2], [1, -2])];
+    const da = f32([1, 32], new Array(32).fill(0.5));
+    backend.matmulBackward({ da, dout, a, b: weight, transposeB: true });
+    const decoded = dequantizeQ4_0(quantizeQ4_0(values), 64);
+    expect(await read(da)).toEqual(Array.from({ length: 32 }, (_, k) => 0.5 + decoded[k]! - 2 * decoded[32 + k]!));
+    const db = backend.tensor('f32', [2, 32]);
+    expect(() => backend.matmulBackward({ da, db, dout, a, b: weight, transposeB: true })).toThrow(DTypeNotSupportedError);
+    expect(() => backend.matmulBackward({ db, dout, a, b: weight, transposeB: true })).toThrow(/only an f32 weight has a gradient/);
   });
 });

@@ -1,3 +1,4 @@
+import type { HostArray } from '../dtype.js';
 import { assertLive, type Tensor } from '../tensor.js';
 import type {
   ActivationBackwardParams,
@@ -23,6 +24,7 @@ import * as check from '../validate-training.js';
 import { attentionBackward, attentionForTraining } from './attention-training.js';
 import * as backward from './backward-kernels.js';
 import * as losses from './loss-kernels.js';
+import { asFloat32 } from './storage.js';
 
 /**
  * TrainingOps on host typed arrays: validation, then the plain loops of backward-kernels.ts,
@@ -33,9 +35,11 @@ export interface HostAccess {
   backendName: string;
   f32(tensor: Tensor): Float32Array;
   i32(tensor: Tensor): Int32Array;
+  /** A weight of any weight dtype as f32 values: a temporary dequantized array for f16/bf16/Q8_0/Q4_0. */
+  weight(tensor: Tensor): Float32Array;
 }
 
-export function createHostTrainingOps({ backendName, f32, i32 }: HostAccess): TrainingOps {
+export function createHostTrainingOps({ backendName, f32, i32, weight }: HostAccess): TrainingOps {
   const optional = (t: Tensor | undefined) => (t ? f32(t) : undefined);
   const live = (op: string, ...tensors: (Tensor | undefined)[]) => {
     for (const t of tensors) if (t) assertLive(t, backendName, op);
@@ -45,7 +49,7 @@ export function createHostTrainingOps({ backendName, f32, i32 }: HostAccess): Tr
       const { da, db, dout, a, b, transposeB } = params;
       live('matmulBackward', da, db, dout, a, b);
       const { batch, M, N, K, broadcastB } = check.checkMatmulBackward(params);
-      backward.matmulBackward(optional(da), optional(db), f32(dout), f32(a), f32(b), batch, M, N, K, transposeB, broadcastB);
+      backward.matmulBackward(optional(da), optional(db), f32(dout), f32(a), weight(b), batch, M, N, K, transposeB, broadcastB);
     },
 
     rmsnormBackward(params: RmsNormBackwardParams) {
@@ -173,4 +177,5 @@ export const referenceTrainingOps: TrainingOps = createHostTrainingOps({
   backendName: 'reference',
   f32: (t) => t.handle as Float32Array,
   i32: (t) => t.handle as Int32Array,
+  weight: (t) => asFloat32(t.dtype, t.handle as HostArray, t.size),
 });

@@ -1,8 +1,13 @@
+import type { DType } from '../dtype.js';
+import { toBf16, toF16 } from '../numeric/half.js';
+import { quantizeQ4_0, quantizeQ8_0 } from '../numeric/quantize.js';
 import type { RopeStyle } from '../ops.js';
+import { asFloat32 } from '../reference/storage.js';
 import { attentionForTraining } from '../reference/attention-training.js';
 import * as forward from '../reference/kernels.js';
 import type { BackwardCase, BackwardCaseGenerator, ObjectiveInputs } from './backward-case.js';
 import { f32, gradientOf, i32, project, size, valueOutput } from './backward-case.js';
+import type { TensorSpec } from './op-cases.js';
 import type { Random } from './random.js';
 
 /**
@@ -18,6 +23,10 @@ const TRANSCENDENTAL_TOLERANCE = 1e-7;
 const f64 = (inputs: ObjectiveInputs, name: string) => inputs[name] as Float64Array;
 
 function matmulBackward(random: Random): BackwardCase {
+  return random.next() < 0.4 ? frozenWeightMatmulBackward(random) : f32MatmulBackward(random);
+}
+
+function f32MatmulBackward(random: Random): BackwardCase {
   const transposeB = random.next() < 0.5;
   const batch = random.pick([1, 1, 2, 3]);
   const broadcast = batch > 1 && random.next() < 0.5;
@@ -40,6 +49,47 @@ function matmulBackward(random: Random): BackwardCase {
     objective: (x) => {
       const out = new Float64Array(size(outShape));
       forward.matmul(out, f64(x, 'a'), f64(x, 'b'), batch, M, N, K, transposeB, broadcast);
+      return project(out, f64(x, 'dout'));
+    },
+    tolerance: F32_TOLERANCE,
+  };
+}
+
+/** The stored bytes of a weight of `dtype` and the f32 values they decode to (what the op must use). */
+function frozenWeight(dtype: Exclude<DType, 'f32' | 'i32'>, shape: number[], values: Float32Array): { spec: TensorSpec; decoded: Float32Array } {
+  const count = size(shape);
+  const data = dtype === 'f16' ? toF16(values) : dtype === 'bf16' ? toBf16(values) : dtype === 'q8_0' ? quantizeQ8_0(values) : quantizeQ4_0(values);
+  return { spec: { dtype, shape, data }, decoded: asFloat32(dtype, data, count) };
+}
+
+/**
+ * da += dout · W through a frozen W [N, K] stored f16/bf16/Q8_0/Q4_0 (a QLoRA base): da only, as a
+ * frozen weight has no gradient. The objective uses the decoded weights: the gradient must be
+ * exactly that of the weights the forward computes with, so the tolerance is the f32 one.
+ */
+function frozenWeightMatmulBackward(random: Random): BackwardCase {
+  const dtype = random.pick(['f16', 'bf16', 'q8_0', 'q4_0'] as const);
+  const quantized = dtype === 'q8_0' || dtype === 'q4_0';
+  const batch = random.pick([1, 1, 1, 2, 3]);
+  const broadcast = batch > 1 && random.next() < 0.7;
+  const M = random.pick([1, random.int(2, 9), random.int(10, 45)]);
+  const K = quantized ? 32 * random.int(1, 3) : random.int(1, 70);
+  const N = random.int(1, 70);
+  const aShape = batch > 1 ? [batch, M, K] : [M, K];
+  const bShape = batch > 1 && !broadcast ? [batch, N, K] : [N, K];
+  const outShape = batch > 1 ? [batch, M, N] : [M, N];
+  const weight = frozenWeight(dtype, bShape, random.normals(size(bShape)));
+  const decoded = Float64Array.from(weight.decoded);
+  return {
+    op: 'matmulBackward',
+    label: `a[${aShape}] bᵀ:${dtype}[${bShape}] da`,
+    inputs: { a: f32(aShape, random.normals(size(aShape))), b: weight.spec, dout: f32(outShape, random.normals(size(outShape))) },
+    // A dot of N standard normal pairs has standard deviation √N: near-zero sums are scored against it.
+    outputs: { da: gradientOf(random, aShape, 'a', Math.sqrt(N)) },
+    run: (backend, t) => backend.matmulBackward({ da: t.da, dout: t.dout!, a: t.a!, b: t.b!, transposeB: true }),
+    objective: (x) => {
+      const out = new Float64Array(size(outShape));
+      forward.matmul(out, f64(x, 'a'), decoded, batch, M, N, K, true, broadcast);
       return project(out, f64(x, 'dout'));
     },
     tolerance: F32_TOLERANCE,

@@ -71,6 +71,11 @@ export interface KernelExports {
     rows: number, V: number, k: number, divergence: number, beta: number, temperature: number, factor: number, scratch: number, scratchStride: number,
   ): void;
   distillationScratchBytes(V: number): number;
+  frozenWeightGradient(
+    thread: number, threads: number, da: number, dout: number, weight: number,
+    rows: number, N: number, K: number, dtype: number, scratch: number, scratchStride: number,
+  ): void;
+  frozenWeightGradientScratchBytes(): number;
   /** Not a pool kernel: Σ x² over `size` floats, in f64. */
   squaredSum(x: number, size: number): number;
 }
@@ -105,6 +110,7 @@ export const KERNEL_NAMES = [
   'attentionBackwardQuery',
   'attentionBackwardKey',
   'distillation',
+  'frozenWeightGradient',
 ] as const;
 
 export type KernelName = (typeof KERNEL_NAMES)[number];

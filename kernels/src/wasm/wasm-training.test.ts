@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DType } from '../dtype.js';
+import { toBf16, toF16 } from '../numeric/half.js';
+import { quantizeQ4_0, quantizeQ8_0 } from '../numeric/quantize.js';
 import { createReferenceBackend } from '../reference/reference-backend.js';
 import { normalisedError } from '../testing/error-metrics.js';
 import { Random } from '../testing/random.js';
@@ -96,6 +99,26 @@ describe('wasm training ops', () => {
       const run = (backend: TrainingBackend, t: Record<string, Tensor>) => backend.matmulBackward({ da: t.da, db: t.db, dout: t.dout!, a: t.a!, b: t.b!, transposeB });
       const [actual, expected] = [await gradients(pooled, run, inputs, outputs), await gradients(reference, run, inputs, outputs)];
       for (const name of Object.keys(outputs)) expect(normalisedError(actual[name]!, expected[name]!), `${name} transposeB=${transposeB}`).toBeLessThan(1e-9);
+    }
+  });
+
+  it('matmulBackward through a frozen weight past every cache block (K > 256, N > 256, M > 128), bit-identical on 1 and 2 threads', async () => {
+    const [batch, M, N, K] = [2, 67, 300, 320];
+    const values = random.normals(N * K);
+    const weights = { f16: toF16(values), bf16: toBf16(values), q8_0: quantizeQ8_0(values), q4_0: quantizeQ4_0(values) };
+    const dout = random.normals(batch * M * N);
+    const initial = random.normals(batch * M * K);
+    for (const [dtype, data] of Object.entries(weights)) {
+      const run = async (backend: TrainingBackend) => {
+        const [w, dy, a, da] = [backend.tensor(dtype as DType, [N, K], data), backend.tensor('f32', [batch, M, N], dout), backend.tensor('f32', [batch, M, K]), backend.tensor('f32', [batch, M, K], initial)];
+        backend.matmulBackward({ da, dout: dy, a, b: w, transposeB: true });
+        const result = (await backend.read(da)) as Float32Array;
+        for (const tensor of [w, dy, a, da]) backend.free(tensor);
+        return result;
+      };
+      const [one, two, oracle] = [await run(single), await run(pooled), await run(reference)];
+      expect([...two], dtype).toEqual([...one]);
+      expect(normalisedError(one, oracle), dtype).toBeLessThan(1e-9);
     }
   });
 });

@@ -1,16 +1,19 @@
+import { byteLength } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import type { TrainingOps } from '../training-ops.js';
 import * as check from '../validate-training.js';
 import { checkFill } from '../validate-training.js';
-import { BINARY_ADD, type KernelArguments, type KernelExports, type KernelName } from './kernel-exports.js';
+import { BINARY_ADD, DTYPE_CODES, type KernelArguments, type KernelExports, type KernelName } from './kernel-exports.js';
 import { fillRopeTable, ropeTableFloats } from './rope-table.js';
 import type { WasmMemory } from './wasm-memory.js';
 
 /**
  * The wasm backend's TrainingOps. The matmul backward is the forward's packed SIMD matmul on
  * transposed operands (dA = dY·Bᵀ, dB = Aᵀ·dY with Aᵀ from the `transpose` kernel), summed into
- * the gradient; the other ops have kernels in kernels/assembly/training (SIMD where it pays; the
- * distillation loss is scalar f64 code, threaded by rows).
+ * the gradient; through a frozen f16/bf16/Q8_0/Q4_0 weight, dA comes from `frozenWeightGradient`,
+ * which decodes the weight's blocks into cache-sized panels and adds straight into dA. The other
+ * ops have kernels in kernels/assembly/training (SIMD where it pays; the distillation loss is
+ * scalar f64 code, threaded by rows).
  *
  * Reductions are partitioned by output element (db, dweight, dtable rows), never by input row, so
  * results are bit-identical for every thread count.
@@ -45,6 +48,20 @@ export function createWasmTrainingOps(context: WasmTrainingContext): TrainingOps
   const accumulate = (target: number, source: number, size: number) =>
     run(threadsFor(size), 'binary', BINARY_ADD, target, target, source, size, size);
   const optional = (t: Tensor | undefined) => (t ? at(t) : 0);
+  /** da [batch, M, K] += dout [batch, M, N] · W [N, K] for a non-f32 W, decoded block by block in the kernel. */
+  const frozenWeightGradient = (da: number, dout: number, weight: Tensor, batch: number, M: number, N: number, K: number, broadcastB: boolean) => {
+    const threads = threadsFor(batch * M * N * K);
+    const stride = Math.ceil(kernels.frozenWeightGradientScratchBytes() / 16) * 16;
+    const dtype = DTYPE_CODES[weight.dtype as keyof typeof DTYPE_CODES];
+    // One weight for every batch: the batches are just more rows.
+    const [products, rows] = broadcastB || batch === 1 ? [1, batch * M] : [batch, M];
+    const weightBytes = byteLength(weight.dtype, [N, K]);
+    withTemporary([(stride / 4) * threads], (scratch) => {
+      for (let p = 0; p < products; p++) {
+        run(threads, 'frozenWeightGradient', da + p * M * K * 4, dout + p * M * N * 4, at(weight) + p * weightBytes, rows, N, K, dtype, scratch, stride);
+      }
+    });
+  };
 
   return {
     matmulBackward(params) {
@@ -52,7 +69,9 @@ export function createWasmTrainingOps(context: WasmTrainingContext): TrainingOps
       context.assertLive('matmulBackward', da, db, dout, a, b);
       const { batch, M, N, K, broadcastB } = check.checkMatmulBackward(params);
       if (batch * M * N * K === 0) return;
-      if (da) {
+      if (da && b.dtype !== 'f32') {
+        frozenWeightGradient(at(da), at(dout), b, batch, M, N, K, broadcastB);
+      } else if (da) {
         withTemporary([batch * M * K], (product) => {
           // dA = dY · Bᵀ: B [K, N] read as a transposed operand; B [N, K] as a plain one.
           context.matmul(product, at(dout), at(b), batch, M, K, N, !transposeB, broadcastB);

@@ -10,6 +10,7 @@ import embeddingSource from '../../wgsl/embedding.wgsl';
 import fillSource from '../../wgsl/fill.wgsl';
 import lossesSource from '../../wgsl/losses.wgsl';
 import matmulSource from '../../wgsl/matmul.wgsl';
+import matmulBackwardSource from '../../wgsl/matmul-backward.wgsl';
 import matvecQuantSource from '../../wgsl/matvec-quant.wgsl';
 import matvecSource from '../../wgsl/matvec.wgsl';
 import normalizationBackwardSource from '../../wgsl/normalization-backward.wgsl';
@@ -47,7 +48,8 @@ const SHADERS = {
   rope: { source: ropeSource },
   elementwise: { source: elementwiseSource },
   embedding: { source: embeddingSource, includes: [weightsSource] },
-  // Training (webgpu-training.ts); matmul and rope backward are variants of their forward files.
+  // Training (webgpu-training.ts); rope backward and dB are variants of their forward files.
+  'matmul-backward': { source: matmulBackwardSource, includes: [weightsSource] },
   'attention-training': { source: attentionTrainingSource },
   'normalization-backward': { source: normalizationBackwardSource, includes: [workgroupReduceSource] },
   'elementwise-backward': { source: elementwiseBackwardSource },

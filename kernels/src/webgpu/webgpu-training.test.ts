@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DType } from '../dtype.js';
 import { ResourceLimitError } from '../errors.js';
+import { toF16 } from '../numeric/half.js';
+import { quantizeQ4_0, quantizeQ8_0 } from '../numeric/quantize.js';
+import { createReferenceBackend } from '../reference/reference-backend.js';
+import { normalisedError } from '../testing/error-metrics.js';
 import { Random } from '../testing/random.js';
 import type { Tensor } from '../tensor.js';
+import type { TrainingBackend } from '../training-ops.js';
+import type { GpuStorage } from './tensor-layout.js';
 import { createWebGPUBackend, type WebGPUBackend } from './webgpu-backend.js';
 
 /**
@@ -96,6 +103,31 @@ describe('WebGPU training ops', () => {
 });
 
 describe('WebGPU training ops on tensors split over bindings', () => {
+  it('matmulBackward adds da through a split weight of any dtype, one dispatch per part', async () => {
+    const gpu = await createWebGPUBackend({ maxBindingBytes: 4096 });
+    const reference = createReferenceBackend();
+    try {
+      const [M, N, K] = [6, 150, 64];
+      const values = random.normals(N * K);
+      const weights = { f32: values, f16: toF16(values), q8_0: quantizeQ8_0(values), q4_0: quantizeQ4_0(values) };
+      const [dout, initial] = [random.normals(M * N), random.normals(M * K)];
+      for (const [dtype, data] of Object.entries(weights)) {
+        const run = async (backend: TrainingBackend) => {
+          const w = backend.tensor(dtype as DType, [N, K], data);
+          const [dy, a, da] = [backend.tensor('f32', [M, N], dout), backend.tensor('f32', [M, K]), backend.tensor('f32', [M, K], initial)];
+          backend.matmulBackward({ da, dout: dy, a, b: w, transposeB: true });
+          return (await backend.read(da)) as Float32Array;
+        };
+        const split = gpu.tensor(dtype as DType, [N, K], data);
+        expect((split.handle as GpuStorage).parts.length, dtype).toBeGreaterThan(1);
+        gpu.free(split);
+        expect(normalisedError(await run(gpu), await run(reference)), dtype).toBeLessThan(1e-9);
+      }
+    } finally {
+      gpu.dispose();
+    }
+  });
+
   it('refuse them with ResourceLimitError, except fill', async () => {
     const gpu = await createWebGPUBackend({ maxBindingBytes: 4096 });
     try {

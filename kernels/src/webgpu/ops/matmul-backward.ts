@@ -1,4 +1,7 @@
+import { ResourceLimitError } from '../../errors.js';
+import type { Tensor } from '../../tensor.js';
 import type { MatmulBackwardParams } from '../../training-ops.js';
+import type { MatmulDims } from '../../validate.js';
 import { checkMatmulBackward } from '../../validate-training.js';
 import { u32, type OpContext } from './op-context.js';
 
@@ -33,10 +36,38 @@ function accumulateProduct(context: OpContext, p: Product): void {
 }
 
 /**
+ * da [batch, M, K] += dout [batch, M, N] · W [N, K], W in its stored layout and any weight dtype
+ * (matmul-backward.wgsl): a frozen f16/bf16/Q8_0/Q4_0 weight is decoded in the kernel, and a W split
+ * over several bindings is one dispatch per part of its rows, each adding its share.
+ */
+function storedWeightInputGradient(context: OpContext, weight: Tensor, da: GPUBufferBinding, dout: GPUBufferBinding, dims: MatmulDims): void {
+  const { batch, M, N, K, broadcastB } = dims;
+  const { parts } = context.storage(weight);
+  if (parts.length > 1 && weight.rank === 3) {
+    throw new ResourceLimitError(
+      `matmulBackward: b ${weight} is larger than one storage binding and is only splittable as a 2D [N, K] weight`,
+      'store large weights in the linear-layer layout [N, K] and pass transposeB: true',
+    );
+  }
+  // A weight shared by every batch: the batches are just more rows of one product.
+  const [groups, rows] = broadcastB || batch === 1 ? [1, batch * M] : [batch, M];
+  const pipeline = context.pipelines.get('matmul-backward', 'main', { WEIGHT_FN: `weight_${weight.dtype}` });
+  for (const part of parts) {
+    // A part's rows are rows of W only for a split 2D weight; a whole [batch, N, K] W counts N per batch.
+    const [rowBegin, rowCount] = parts.length > 1 ? [part.rowBegin, part.rowCount] : [0, N];
+    if (rowCount === 0) continue;
+    const uniforms = [rows, K, N, rowBegin, rowCount, M * N, groups > 1 ? N * K : 0, M * K, part.quantBase].map(u32);
+    const w = { buffer: part.buffer, size: part.byteLength };
+    context.recorder.dispatch(pipeline, [dout, w, da], uniforms, [Math.ceil(K / TILE), Math.ceil(rows / TILE), groups]);
+  }
+}
+
+/**
  * dA += dY · Bᵀ (or dY · B when B is stored [N, K]) and dB += Aᵀ · dY (or dYᵀ · A), each one
  * dispatch of the forward's 64×64 workgroup-tiled kernel with transposed-operand variants, adding
  * straight into the gradient: no transposed copies, no temporaries. A B broadcast over the batch
- * gets one dB whose inner dimension runs over batch · M rows.
+ * gets one dB whose inner dimension runs over batch · M rows. With B stored [N, K] (transposeB),
+ * dA comes from matmul-backward.wgsl, which also takes a frozen non-f32 or split B.
  */
 export function matmulBackward(context: OpContext, params: MatmulBackwardParams): void {
   const { batch, M, N, K, broadcastB } = checkMatmulBackward(params);
@@ -45,7 +76,9 @@ export function matmulBackward(context: OpContext, params: MatmulBackwardParams)
   const dout = context.binding(params.dout, 'matmulBackward', 'dout');
   const a = context.binding(params.a, 'matmulBackward', 'a');
   const bStride = broadcastB || batch === 1 ? 0 : N * K;
-  if (da) {
+  if (da && transposeB) {
+    storedWeightInputGradient(context, params.b, context.binding(da, 'matmulBackward', 'da'), dout, { batch, M, N, K, broadcastB });
+  } else if (da) {
     accumulateProduct(context, {
       out: context.binding(da, 'matmulBackward', 'da'),
       a: dout,

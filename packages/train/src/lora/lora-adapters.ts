@@ -1,4 +1,4 @@
-import { dequantizeQ4_0, dequantizeQ8_0, quantizeQ4_0, quantizeQ8_0, type Tensor, type TrainingBackend } from '@cria/kernels';
+import type { TrainingBackend } from '@cria/kernels';
 import { SeededRandom } from '@cria/runtime';
 import { TrainingInputError } from '../errors.js';
 import { DenseLinear, type LinearLayer } from '../model/linear.js';
@@ -25,8 +25,6 @@ export class LoraAdapters {
     readonly backend: TrainingBackend,
     readonly store: ParameterStore,
     options: LoraOptions,
-    /** The base's f32 host values, for the dequantized copies a quantized base needs (see LoraLinear). */
-    readonly baseWeights: ReadonlyMap<string, Float32Array>,
     /** Adapter values by store name (`<module>.lora_A.weight`); default: a fresh PEFT initialisation. */
     readonly initial: ReadonlyMap<string, Float32Array> | undefined = undefined,
   ) {
@@ -43,14 +41,13 @@ export class LoraAdapters {
   /** A LoRA layer when `module` is a target, else a dense layer over the (frozen) base. */
   linear(module: string, weight: Parameter, bias: Parameter | undefined): LinearLayer {
     const targeted = this.options.targets.some((target) => module.endsWith(`.${LORA_MODULES[target]}`));
-    if (!targeted) return new DenseLinear(this.backend, weight, bias, weight.value.dtype === 'f32' ? undefined : this.#dequantizedCopy(weight));
+    if (!targeted) return new DenseLinear(this.backend, weight, bias);
     const [out, inFeatures] = weight.value.shape as [number, number];
     const { rank } = this.options;
     const names = loraNames(module);
     const a = this.store.add(names.a, [rank, inFeatures], this.#initialValue(names.a, rank * inFeatures) ?? initialLoraA(rank, inFeatures, this.#random));
     const b = this.store.add(names.b, [out, rank], this.#initialValue(names.b, out * rank) ?? new Float32Array(out * rank));
-    const baseForGradient = weight.value.dtype === 'f32' ? weight.value : this.#dequantizedCopy(weight);
-    const layer = new LoraLinear(this.backend, weight, bias, a, b, this.options.scaling, baseForGradient, this.dropout, this.layers.size);
+    const layer = new LoraLinear(this.backend, weight, bias, a, b, this.options.scaling, this.dropout, this.layers.size);
     this.layers.set(module, layer);
     return layer;
   }
@@ -66,15 +63,5 @@ export class LoraAdapters {
     if (!value) throw new TrainingInputError(name, 'an adapter tensor for every targeted module', 'nothing', 'the adapter was trained with other target modules or on another model; check adapter_config.json');
     if (value.length !== size) throw new TrainingInputError(name, `${size} values`, String(value.length), 'the adapter has another rank or belongs to a model of another size');
     return value;
-  }
-
-  /**
-   * The f32 copy of a quantized frozen weight that the input gradient needs (see LoraLinear): the
-   * dequantized blocks, so the backward differentiates exactly the weight the forward used.
-   */
-  #dequantizedCopy(weight: Parameter): Tensor {
-    const values = this.baseWeights.get(weight.name)!;
-    const dequantized = weight.value.dtype === 'q8_0' ? dequantizeQ8_0(quantizeQ8_0(values), values.length) : dequantizeQ4_0(quantizeQ4_0(values), values.length);
-    return this.backend.tensor('f32', weight.value.shape, dequantized);
   }
 }

@@ -43,11 +43,9 @@ interface Saved {
  * y = x·Wᵀ (+ b) + scaling · dropout(x)·Aᵀ·Bᵀ over a frozen base W [out, in] (f32, or Q8_0/Q4_0 for
  * QLoRA). Only A [r, in] and B [out, r] have gradients.
  *
- * The input gradient needs dx = dy·W, and `matmulBackward` takes an f32 `b` only: a quantized base
- * therefore keeps `baseForGradient`, an f32 copy dequantized once at setup, used for nothing else
- * (the forward runs on the quantized weight). It costs 4 bytes per base element on top of the
- * quantized weight; a matmul with a quantized, non-transposed `b` (dx = dy · dequant(W)) in the
- * kernels would remove it.
+ * The input gradient dx = dy·W reads the quantized base as stored (`matmulBackward` decodes its
+ * blocks in the kernel, as the forward does): a QLoRA layer holds no f32 copy of W, only the
+ * adapters and the per-batch-shape activations below.
  */
 export class LoraLinear implements LinearLayer {
   #saved: Saved | undefined;
@@ -61,8 +59,6 @@ export class LoraLinear implements LinearLayer {
     readonly a: Parameter, // [r, in]
     readonly b: Parameter, // [out, r]
     readonly scaling: number,
-    /** f32 [out, in]: the base itself when f32, else its dequantized copy. */
-    readonly baseForGradient: Tensor,
     readonly dropout: LoraDropout | undefined,
     readonly index: number,
   ) {}
@@ -102,7 +98,7 @@ export class LoraLinear implements LinearLayer {
   backward(dx: Tensor | undefined, dout: Tensor, x: Tensor): void {
     const { backend } = this;
     const s = this.#savedFor(x.shape[0]!);
-    if (dx) backend.matmulBackward({ da: dx, dout, a: x, b: this.baseForGradient, transposeB: true });
+    if (dx) backend.matmulBackward({ da: dx, dout, a: x, b: this.weight.value, transposeB: true }); // [N, in] += [N, out] · W [out, in]
     if (this.bias?.grad) backend.addBackward({ db: this.bias.grad, dout });
     backend.scale({ out: s.dAdapted, x: dout, factor: this.scaling });
     backend.fill({ out: s.dHidden, value: 0 });
@@ -118,10 +114,9 @@ export class LoraLinear implements LinearLayer {
     if (dx) backend.mulBackward({ da: dx, dout: s.dDropped!, a: s.dropped!, b: s.mask! });
   }
 
-  /** Frees the per-batch-shape tensors (and the dequantized base copy when it is one). */
+  /** Frees the per-batch-shape tensors. */
   dispose(): void {
     this.#release();
-    if (this.baseForGradient !== this.weight.value && !this.baseForGradient.freed) this.backend.free(this.baseForGradient);
   }
 
   #savedFor(rows: number): Saved {

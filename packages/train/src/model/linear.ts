@@ -23,13 +23,9 @@ export interface LinearLayer {
 export class DenseLinear implements LinearLayer {
   constructor(
     readonly backend: TrainingBackend,
+    /** A frozen weight may be stored f16/bf16/Q8_0/Q4_0: dx = dout · W reads it as stored. */
     readonly weight: Parameter,
     readonly bias: Parameter | undefined,
-    /**
-     * A frozen quantized weight's dequantized f32 copy, for dx = dout · W (`matmulBackward` takes an
-     * f32 `b` only). The layer owns it. Absent: the weight itself (f32).
-     */
-    readonly weightForGradient: Tensor | undefined = undefined,
   ) {}
 
   forward(out: Tensor, x: Tensor, scratch: (shape: number[]) => Tensor): void {
@@ -45,11 +41,7 @@ export class DenseLinear implements LinearLayer {
 
   backward(dx: Tensor | undefined, dout: Tensor, x: Tensor): void {
     const dweight = this.weight.grad;
-    if (dx || dweight) this.backend.matmulBackward({ da: dx, db: dweight, dout, a: x, b: this.weightForGradient ?? this.weight.value, transposeB: true });
+    if (dx || dweight) this.backend.matmulBackward({ da: dx, db: dweight, dout, a: x, b: this.weight.value, transposeB: true });
     if (this.bias?.grad) this.backend.addBackward({ db: this.bias.grad, dout });
-  }
-
-  dispose(): void {
-    if (this.weightForGradient && !this.weightForGradient.freed) this.backend.free(this.weightForGradient);
   }
 }

@@ -23,8 +23,8 @@ export interface ModelOptions {
   /** Adds LoRA adapters to the target linear layers and freezes every base parameter. */
   lora?: LoraOptions;
   /**
-   * With `lora` only: stores the base's linear weights as Q8_0/Q4_0 (QLoRA). Default f32. See
-   * LoraLinear for the f32 copy the input gradient still needs.
+   * With `lora` only: stores the base's linear weights as Q8_0/Q4_0 (QLoRA). Default f32. The
+   * backward reads them as stored: no f32 copy of the base is kept on the backend.
    */
   baseDtype?: 'f32' | 'q8_0' | 'q4_0';
   /** With `lora` only: adapter values by store name (`<module>.lora_A.weight`), e.g. a loaded PEFT adapter. */
@@ -95,7 +95,7 @@ export class LlamaTrainingModel {
     let lora: LoraAdapters | undefined;
     try {
       addLlamaParameters(store, config, weights, options.lora ? { trainable: false, linearDtype: options.baseDtype } : {});
-      lora = options.lora ? new LoraAdapters(backend, store, options.lora, weights, options.adapter) : undefined;
+      lora = options.lora ? new LoraAdapters(backend, store, options.lora, options.adapter) : undefined;
       return new LlamaTrainingModel(backend, config, store, lora);
     } catch (error) {
       lora?.dispose();
