@@ -282,6 +282,18 @@ export const TRAINING_OP_NAMES: readonly TrainingOpName[] = [
 
 export type TrainingBackend = Backend & TrainingOps;
 
+/**
+ * Gives `backend` every training op as an own method forwarding to `ops`: backends keep their training
+ * kernels in a module of their own, and declare the methods by merging `interface X extends TrainingOps {}`
+ * with their class instead of writing one forwarding line per op.
+ */
+export function forwardTrainingOps(backend: object, ops: TrainingOps): void {
+  for (const name of TRAINING_OP_NAMES) {
+    const op = ops[name].bind(ops) as (params: never) => void;
+    Object.defineProperty(backend, name, { value: op, enumerable: false, writable: false, configurable: false });
+  }
+}
+
 /** A backend declares training support by implementing every op of `TrainingOps`. */
 export function supportsTraining(backend: Backend): backend is TrainingBackend {
   const candidate = backend as Partial<TrainingOps>;

@@ -16,7 +16,7 @@ import type {
   UnaryParams,
 } from '../ops.js';
 import { Tensor, assertLive } from '../tensor.js';
-import type { TrainingOps } from '../training-ops.js';
+import { forwardTrainingOps, type TrainingOps } from '../training-ops.js';
 import * as check from '../validate.js';
 import { BufferPool, BufferUsage, type BufferPoolStats } from './buffer-pool.js';
 import { CommandRecorder, type SubmitStats } from './command-recorder.js';
@@ -49,6 +49,8 @@ const MAP_READ = 1;
  * kernels in kernels/wgsl, and one `queue.submit` runs everything recorded when a result is read or
  * `sync` is called.
  */
+// The training ops (webgpu-training.ts) are forwarded onto each instance: see forwardTrainingOps.
+export interface WebGPUBackend extends TrainingOps {}
 export class WebGPUBackend implements Backend, TrainingOps, OpContext {
   readonly name = 'webgpu' as const;
   readonly info: BackendInfo;
@@ -87,6 +89,7 @@ export class WebGPUBackend implements Backend, TrainingOps, OpContext {
     device.addEventListener('uncapturederror', (event) => {
       this.#errors.push((event as GPUUncapturedErrorEvent).error.message);
     });
+    forwardTrainingOps(this, this.#training);
   }
 
   /** Submits and dispatches so far: a chain of ops followed by one `read` costs one submit. */
@@ -258,26 +261,6 @@ export class WebGPUBackend implements Backend, TrainingOps, OpContext {
     // Elements are 4 bytes, so offsets and size meet copyBufferToBuffer's 4-byte alignment.
     this.recorder.copy(source.buffer, xOffset * 4, target.buffer, outOffset * 4, count * 4);
   }
-
-  // Training ops (webgpu-training.ts).
-  matmulBackward(params: Parameters<TrainingOps['matmulBackward']>[0]): void { this.#training.matmulBackward(params); }
-  rmsnormBackward(params: Parameters<TrainingOps['rmsnormBackward']>[0]): void { this.#training.rmsnormBackward(params); }
-  ropeBackward(params: Parameters<TrainingOps['ropeBackward']>[0]): void { this.#training.ropeBackward(params); }
-  attentionForTraining(params: Parameters<TrainingOps['attentionForTraining']>[0]): void { this.#training.attentionForTraining(params); }
-  attentionBackward(params: Parameters<TrainingOps['attentionBackward']>[0]): void { this.#training.attentionBackward(params); }
-  softmaxBackward(params: Parameters<TrainingOps['softmaxBackward']>[0]): void { this.#training.softmaxBackward(params); }
-  siluBackward(params: Parameters<TrainingOps['siluBackward']>[0]): void { this.#training.siluBackward(params); }
-  geluBackward(params: Parameters<TrainingOps['geluBackward']>[0]): void { this.#training.geluBackward(params); }
-  swigluBackward(params: Parameters<TrainingOps['swigluBackward']>[0]): void { this.#training.swigluBackward(params); }
-  embeddingBackward(params: Parameters<TrainingOps['embeddingBackward']>[0]): void { this.#training.embeddingBackward(params); }
-  addBackward(params: Parameters<TrainingOps['addBackward']>[0]): void { this.#training.addBackward(params); }
-  mulBackward(params: Parameters<TrainingOps['mulBackward']>[0]): void { this.#training.mulBackward(params); }
-  scaleBackward(params: Parameters<TrainingOps['scaleBackward']>[0]): void { this.#training.scaleBackward(params); }
-  crossEntropy(params: Parameters<TrainingOps['crossEntropy']>[0]): void { this.#training.crossEntropy(params); }
-  distillationLoss(params: Parameters<TrainingOps['distillationLoss']>[0]): void { this.#training.distillationLoss(params); }
-  adamw(params: Parameters<TrainingOps['adamw']>[0]): void { this.#training.adamw(params); }
-  sumOfSquares(params: Parameters<TrainingOps['sumOfSquares']>[0]): void { this.#training.sumOfSquares(params); }
-  fill(params: Parameters<TrainingOps['fill']>[0]): void { this.#training.fill(params); }
 
   // OpContext
 
