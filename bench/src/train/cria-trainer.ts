@@ -1,6 +1,6 @@
 import * as kernels from '@cria/kernels';
 import type { Backend } from '@cria/kernels';
-import { LlamaTrainingModel, Trainer, initialLlamaWeights } from '@cria/train';
+import { LlamaTrainingModel, Trainer } from '@cria/train';
 import { errorLine, randomTokens, Unavailable, type TrainContender, type TrainContenderFactory } from './train-contender.js';
 import { headDim, stepFlops, type TrainShape } from './train-shapes.js';
 
@@ -35,15 +35,14 @@ export function modelConfig(shape: TrainShape): ModelConfig {
 /** A trainer over `backend` for `shape`; `step` is one timed training step. */
 export function criaTrainer(impl: string, backend: Backend, threads: number | null, shape: TrainShape): TrainContender {
   const config = modelConfig(shape);
-  const weights = initialLlamaWeights(config, { seed: 1 });
+  // Drawn, uploaded and dropped one tensor at a time.
   const model =
     shape.mode === 'lora'
-      ? LlamaTrainingModel.fromWeights(backend, config, weights, {
+      ? LlamaTrainingModel.initialize(backend, config, { seed: 1 }, {
           lora: { rank: shape.loraRank, alpha: shape.loraAlpha, targets: ['q', 'k', 'v', 'o'], seed: 1 },
           baseDtype: shape.baseDtype,
         })
-      : LlamaTrainingModel.fromWeights(backend, config, weights);
-  weights.clear();
+      : LlamaTrainingModel.initialize(backend, config, { seed: 1 });
   const trainer = new Trainer(model, {
     weightDecay: 0.1,
     maxGradNorm: 1,

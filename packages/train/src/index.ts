@@ -3,9 +3,9 @@
 export * from './errors.js';
 export { ParameterStore, type AddParameterOptions, type Parameter } from './parameters/parameter-store.js';
 export { DenseLinear, type LinearLayer } from './model/linear.js';
-export { initialLlamaWeights, llamaParameterSpecs, type InitializeOptions, type ParameterSpec } from './model/llama-parameters.js';
+export { initialLlamaTensors, initialLlamaWeights, llamaParameterSpecs, type InitializeOptions, type ParameterSpec } from './model/llama-parameters.js';
 export { initializeOptionsFromHfConfig } from './model/llama-parameters.js';
-export { LlamaTrainingModel, type ForwardOptions, type ModelOptions } from './model/llama-training-model.js';
+export { LlamaTrainingModel, type ForwardOptions, type LoadOptions, type ModelOptions } from './model/llama-training-model.js';
 export { IGNORE_INDEX, countedTargets, type TrainingBatch } from './model/training-batch.js';
 export { AdamW, type AdamWOptions, type StepResult } from './optim/adamw-optimizer.js';
 export { learningRateAt, type LearningRateSchedule } from './optim/lr-schedule.js';
@@ -16,8 +16,11 @@ export { describeOverlong, NothingToLearnError, OVERLONG_POLICIES, type Overlong
 export { DataLoader, type DataLoaderOptions, type DataPosition } from './data/data-loader.js';
 export { CHECKPOINT_MAGIC, CHECKPOINT_VERSION, CheckpointError, loadCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint/checkpoint.js';
 export { writeFileAtomic } from './checkpoint/atomic-write.js';
-export { encodeModelSafetensors, loadPretrainedWeights, type PretrainedWeights } from './loading/pretrained-weights.js';
-export { loadGgufTrainingWeights, readGgufTrainingWeights, unpermuteInterleavedRope, type GgufTrainingWeights } from './loading/gguf-weights.js';
+export type { QuantizedBaseDtype, ReadTensorOptions, SourceTensor, TrainingWeightSource } from './loading/weight-source.js';
+export { encodeModelSafetensors, openPretrainedWeights, safetensorsWeightSource } from './loading/pretrained-weights.js';
+export { openGgufWeights, openGgufWeightsFile } from './loading/gguf-weights.js';
+export { unpermuteInterleavedRope } from './loading/rope-unpermute.js';
+export { readAllWeights } from './loading/read-all-weights.js';
 export { LORA_MODULES, LORA_TARGETS, initialLoraA, parseLoraTargets, resolveLoraOptions, type LoraOptions, type LoraTarget, type ResolvedLoraOptions } from './lora/lora-options.js';
 export { LoraAdapters, loraNames } from './lora/lora-adapters.js';
 export { LoraDropout, LoraLinear } from './lora/lora-linear.js';

@@ -15,7 +15,7 @@ import { configFromHf } from '@cria/runtime';
 import { loadTokenizer } from '@cria/tokenizer';
 import {
   DataLoader, GGUF_EXPORT_TYPES, LlamaTrainingModel, LORA_TARGETS, OVERLONG_POLICIES, Trainer, exportGguf, exportHfModel, exportPeftAdapter, generateText, ggufTokenizerMetadata,
-  initialLlamaWeights, initializeOptionsFromHfConfig, loadCheckpoint, loadGgufTrainingWeights, loadPretrainedWeights, parseLoraTargets, parseTrainingJsonl, saveCheckpoint,
+  initializeOptionsFromHfConfig, loadCheckpoint, openGgufWeightsFile, openPretrainedWeights, parseLoraTargets, parseTrainingJsonl, saveCheckpoint,
   tokenizeExample, type GgufExportType, type GenerateTextOptions,
 } from '@cria/train';
 import { CliError, UsageError } from '../cli-errors.js';
@@ -146,9 +146,6 @@ async function runTrain(values: OptionValues, io: CommandIO): Promise<number> {
   const tokenizerConfigJson = await readText(tokenizerDirectory, 'tokenizer_config.json');
   const tokenizer = loadTokenizer(tokenizerJson, tokenizerConfigJson);
   const sourceConfig = ggufModel ? undefined : (JSON.parse(await readFile(fresh ? settings.model.slice(4) : join(settings.model, 'config.json'), 'utf8')) as Record<string, unknown>);
-  const gguf = ggufModel ? await loadGgufTrainingWeights(settings.model) : undefined;
-  const { config, weights } = gguf ?? (fresh ? { config: configFromHf(sourceConfig!), weights: undefined } : await loadPretrainedWeights(settings.model));
-  const baseDtype = settings.baseDtype ?? gguf?.baseDtype ?? 'f32';
   const parsed = parseTrainingJsonl(await readFile(settings.data, 'utf8'), settings.data);
   const examples = parsed.map((example) => tokenizeExample(tokenizer, example));
   const prepared = prepareTrainingData(examples, { ...settings, padId: tokenizer.eosTokenId ?? 0 });
@@ -169,9 +166,22 @@ async function runTrain(values: OptionValues, io: CommandIO): Promise<number> {
   const lora = settings.loraRank
     ? { rank: settings.loraRank, alpha: settings.loraAlpha ?? 2 * settings.loraRank, dropout: settings.loraDropout, targets: settings.loraTargets, seed: settings.seed }
     : undefined;
-  // From scratch: initializer_range and pad_token_id come from the config.json, as in transformers.
-  const initial = weights ?? initialLlamaWeights(config, initializeOptionsFromHfConfig(sourceConfig!, settings.seed));
-  const model = LlamaTrainingModel.fromWeights(backend, config, initial, { lora, baseDtype: lora ? baseDtype : undefined });
+  let model: LlamaTrainingModel;
+  let baseDtype: 'f32' | 'q8_0' | 'q4_0';
+  try {
+    // The file's headers, then its tensors one at a time straight onto the backend (load closes the source).
+    const weights = fresh ? undefined : ggufModel ? await openGgufWeightsFile(settings.model) : await openPretrainedWeights(settings.model);
+    baseDtype = settings.baseDtype ?? weights?.quantizedBase ?? 'f32';
+    const modelOptions = { lora, baseDtype: lora ? baseDtype : undefined };
+    // From scratch: initializer_range and pad_token_id come from the config.json, as in transformers.
+    model = weights
+      ? await LlamaTrainingModel.load(backend, weights, modelOptions)
+      : LlamaTrainingModel.initialize(backend, configFromHf(sourceConfig!), initializeOptionsFromHfConfig(sourceConfig!, settings.seed), modelOptions);
+  } catch (error) {
+    backend.dispose();
+    throw error;
+  }
+  const { config } = model;
   const trainer = new Trainer(model, {
     weightDecay: 0.01,
     maxGradNorm: 1,

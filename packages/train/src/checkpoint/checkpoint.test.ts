@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createReferenceBackend, createWasmBackend, type Backend } from '@cria/kernels';
-import { configFromHf } from '@cria/runtime';
+import { concatBytes, configFromHf, encodeSafetensors, MemoryByteSource, SafetensorsFile } from '@cria/runtime';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataLoader } from '../data/data-loader.js';
 import { packExamples } from '../data/packing.js';
@@ -65,4 +65,23 @@ it('rejects a file that is not a checkpoint, with a typed error', async () => {
   const backend = createReferenceBackend();
   const model = LlamaTrainingModel.initialize(backend, CONFIG, { seed: 1 });
   await expect(loadCheckpoint(path, new Trainer(model, OPTIONS))).rejects.toThrow(CheckpointError);
+});
+
+it('refuses a checkpoint missing a tensor before writing anything into the model', async () => {
+  const backend = createReferenceBackend();
+  const saved = new Trainer(LlamaTrainingModel.initialize(backend, CONFIG, { seed: 1 }), OPTIONS);
+  const path = join(directory, 'complete.safetensors');
+  await saveCheckpoint(path, saved, { step: 0, data: { epoch: 0, batch: 0 }, seeds: SEEDS });
+  const reader = await SafetensorsFile.open(new MemoryByteSource(new Uint8Array(readFileSync(path)), path));
+  const tensors = [];
+  for (const info of reader.tensors.values()) {
+    if (info.name !== 'adam.v.model.norm.weight') tensors.push({ name: info.name, dtype: 'F32' as const, shape: info.shape, data: (await reader.read(info.name)).data as Float32Array });
+  }
+  const broken = join(directory, 'broken.safetensors');
+  writeFileSync(broken, concatBytes(encodeSafetensors(tensors, reader.metadata)));
+
+  const model = LlamaTrainingModel.initialize(backend, CONFIG, { seed: 2 });
+  const before = await model.parameters.readAll();
+  await expect(loadCheckpoint(broken, new Trainer(model, OPTIONS))).rejects.toThrow(/tensor 'adam\.v\.model\.norm\.weight' is missing/);
+  expect(await model.parameters.readAll()).toEqual(before);
 });

@@ -1,4 +1,4 @@
-import { encodeSafetensors, MemoryByteSource, SafetensorsFile } from '@cria/runtime';
+import { encodeSafetensors, openFileSource, SafetensorsFile } from '@cria/runtime';
 import type { DataPosition } from '../data/data-loader.js';
 import type { Trainer } from '../trainer.js';
 import { writeFileAtomic } from './atomic-write.js';
@@ -52,24 +52,32 @@ export class CheckpointError extends Error {
   }
 }
 
-/** Restores weights and optimizer state into `trainer` (built for the same model) and returns the saved state. */
+/**
+ * Restores weights and optimizer state into `trainer` (built for the same model) and returns the saved
+ * state. The file is read one tensor at a time (positioned reads), every name checked first, so a
+ * resume holds about one tensor in host memory and a wrong checkpoint changes nothing.
+ */
 export async function loadCheckpoint(path: string, trainer: Trainer): Promise<CheckpointState> {
-  const { readFile } = await import('node:fs/promises');
-  const reader = await SafetensorsFile.open(new MemoryByteSource(new Uint8Array(await readFile(path)), path));
-  const { magic, version } = reader.metadata;
-  if (magic !== CHECKPOINT_MAGIC) throw new CheckpointError(path, `magic '${magic}' is not '${CHECKPOINT_MAGIC}'`);
-  if (version !== String(CHECKPOINT_VERSION)) throw new CheckpointError(path, `version ${version} is not ${CHECKPOINT_VERSION}`);
-  const read = async (name: string) => {
-    if (!reader.tensors.has(name)) throw new CheckpointError(path, `tensor '${name}' is missing`);
-    return (await reader.read(name)).data as Float32Array;
-  };
-  const { parameters } = trainer.model;
-  for (const parameter of parameters.trainable) parameters.write(parameter.name, await read(`weights.${parameter.name}`));
-  const moments = new Map<string, { m: Float32Array; v: Float32Array }>();
-  for (const parameter of parameters.trainable) moments.set(parameter.name, { m: await read(`adam.m.${parameter.name}`), v: await read(`adam.v.${parameter.name}`) });
-  const state = JSON.parse(reader.metadata['state'] ?? '{}') as CheckpointState;
-  trainer.optimizer.writeState(moments, state.step);
-  const dropout = trainer.model.lora?.dropout;
-  if (dropout) dropout.forwardCount = state.loraDropoutForwards ?? 0;
-  return state;
+  const reader = await SafetensorsFile.open(await openFileSource(path));
+  try {
+    const { magic, version } = reader.metadata;
+    if (magic !== CHECKPOINT_MAGIC) throw new CheckpointError(path, `magic '${magic}' is not '${CHECKPOINT_MAGIC}'`);
+    if (version !== String(CHECKPOINT_VERSION)) throw new CheckpointError(path, `version ${version} is not ${CHECKPOINT_VERSION}`);
+    const { parameters } = trainer.model;
+    const names = parameters.trainable.flatMap(({ name }) => [`weights.${name}`, `adam.m.${name}`, `adam.v.${name}`]);
+    const missing = names.find((name) => !reader.tensors.has(name));
+    if (missing) throw new CheckpointError(path, `tensor '${missing}' is missing`);
+    const read = async (name: string) => (await reader.read(name)).data as Float32Array;
+    for (const { name } of parameters.trainable) {
+      parameters.write(name, await read(`weights.${name}`));
+      trainer.optimizer.writeMoments(name, await read(`adam.m.${name}`), await read(`adam.v.${name}`));
+    }
+    const state = JSON.parse(reader.metadata['state'] ?? '{}') as CheckpointState;
+    trainer.optimizer.step = state.step;
+    const dropout = trainer.model.lora?.dropout;
+    if (dropout) dropout.forwardCount = state.loraDropoutForwards ?? 0;
+    return state;
+  } finally {
+    await reader.close();
+  }
 }

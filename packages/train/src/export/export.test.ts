@@ -2,9 +2,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWasmBackend, dequantizeQ4_0, dequantizeQ8_0, quantizeQ4_0, quantizeQ8_0, type Backend } from '@cria/kernels';
-import { createEngine, loadModel, MemoryByteSource, SafetensorsFile, SeededRandom, TINY_LLAMA, TINY_QWEN2, writeTestModel } from '@cria/runtime';
+import { createEngine, loadModel, MemoryByteSource, SafetensorsFile, SeededRandom, TINY_LLAMA, TINY_QWEN2, writeTestModel, type ModelConfig } from '@cria/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPretrainedWeights } from '../loading/pretrained-weights.js';
+import { openPretrainedWeights } from '../loading/pretrained-weights.js';
+import { readAllWeights } from '../loading/read-all-weights.js';
 import { LlamaTrainingModel } from '../model/llama-training-model.js';
 import type { TrainingBatch } from '../model/training-batch.js';
 import { mergedWeights } from '../lora/merge-lora.js';
@@ -38,14 +39,15 @@ async function trainLora(model: LlamaTrainingModel): Promise<void> {
 describe.each([['llama', TINY_LLAMA], ['qwen2', TINY_QWEN2]] as const)('export of a fine-tuned %s', (_name, testConfig) => {
   let backend: Backend;
   let directory: string;
-  let base: Awaited<ReturnType<typeof loadPretrainedWeights>>;
+  let base: { config: ModelConfig; weights: Map<string, Float32Array> };
   let lora: LlamaTrainingModel;
   let expected: Float32Array;
   beforeAll(async () => {
     backend = await createWasmBackend({ threads: 2 });
     directory = mkdtempSync(join(tmpdir(), 'cria-export-'));
     await writeTestModel(directory, testConfig, { ggufTypes: [] });
-    base = await loadPretrainedWeights(join(directory, 'hf'));
+    const source = await openPretrainedWeights(join(directory, 'hf'));
+    base = { config: source.config, weights: await readAllWeights(source) };
     lora = LlamaTrainingModel.fromWeights(backend, base.config, base.weights, { lora: { rank: 4, alpha: 8, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], dropout: 0.1, seed: 5 } });
     await trainLora(lora);
     expected = await logitsOf(lora);

@@ -11,7 +11,7 @@ import { packExamples } from '../data/packing.js';
 import { tokenizeExample } from '../data/training-example.js';
 import { TrainingInputError } from '../errors.js';
 import { exportHfModel } from '../export/hf-export.js';
-import { loadPretrainedWeights } from '../loading/pretrained-weights.js';
+import { openPretrainedWeights } from '../loading/pretrained-weights.js';
 import { LlamaTrainingModel, type ModelOptions } from '../model/llama-training-model.js';
 import { Trainer } from '../trainer.js';
 import { generateText } from './generate-text.js';
@@ -40,8 +40,7 @@ afterAll(async () => {
 
 /** A model trained `steps` steps on PAIRS and CHATS (enough to change its greedy answers). */
 async function trainedModel(backend: Backend, options: ModelOptions, steps: number): Promise<{ model: LlamaTrainingModel; trainer: Trainer; data: DataLoader }> {
-  const { config, weights } = await loadPretrainedWeights(modelDirectory);
-  const model = LlamaTrainingModel.fromWeights(backend, config, weights, options);
+  const model = await LlamaTrainingModel.load(backend, await openPretrainedWeights(modelDirectory), options);
   const packed = packExamples([...PAIRS, ...CHATS].map((example) => tokenizeExample(tokenizer, example)), { sequenceLength: 64, padId: tokenizer.eosTokenId ?? 0 });
   expect(packed.stats.overlongSamples).toBe(0);
   const data = new DataLoader(packed, { batchSize: 2, seed: 1 });
@@ -103,8 +102,7 @@ describe('generateText on WebGPU (SwiftShader)', () => {
     model.dispose();
     wasm.dispose();
     const gpu = await createWebGPUBackend();
-    const { config, weights } = await loadPretrainedWeights(modelDirectory);
-    const onGpu = LlamaTrainingModel.fromWeights(gpu, config, weights, { lora: { ...lora, targets: [...lora.targets] }, adapter });
+    const onGpu = await LlamaTrainingModel.load(gpu, await openPretrainedWeights(modelDirectory), { lora: { ...lora, targets: [...lora.targets] }, adapter });
     try {
       const text = (await generateText(onGpu, tokenizer, { prompt: 'say 6', maxTokens: 8 })).text;
       console.log(`webgpu ${JSON.stringify(text)}, wasm ${JSON.stringify(onWasm.text)}`);

@@ -1,40 +1,61 @@
 import { fromBf16, fromF16 } from '@cria/kernels';
-import { configFromHf, openSafetensors, type ModelConfig } from '@cria/runtime';
+import { configFromHf, openSafetensors, type ModelConfig, type WeightReader } from '@cria/runtime';
 import { encodeWeightsSafetensors, type HfExportDtype } from '../export/hf-export.js';
 import { mergedWeights } from '../lora/merge-lora.js';
 import type { LlamaTrainingModel } from '../model/llama-training-model.js';
-import { llamaParameterSpecs } from '../model/llama-parameters.js';
+import { llamaParameterSpecs, type ParameterSpec } from '../model/llama-parameters.js';
 import { TrainingInputError } from '../errors.js';
+import type { SourceTensor, TrainingWeightSource } from './weight-source.js';
 
-export interface PretrainedWeights {
-  config: ModelConfig;
-  /** Every parameter in Hugging Face names, converted to f32 (full fine-tuning trains in f32). */
-  weights: Map<string, Float32Array>;
+const WIDENED_DTYPES = ['F32', 'F16', 'BF16'];
+
+/**
+ * A Hugging Face checkpoint (an opened safetensors file or sharded index: @cria/runtime's
+ * `openSafetensors`, or `openModel(...).reader` for a Blob/URL folder) as a training weight source.
+ * Checks every parameter's name and shape first; F16 and BF16 tensors are widened to f32 one at a
+ * time (full fine-tuning trains in f32; a QLoRA base quantizes that one tensor).
+ */
+export function safetensorsWeightSource(reader: WeightReader, config: ModelConfig, name: string): TrainingWeightSource {
+  for (const spec of llamaParameterSpecs(config)) {
+    const info = reader.tensors.get(spec.name);
+    if (!info) throw new TrainingInputError(`${name}: ${spec.name}`, `a tensor of shape [${spec.shape.join(', ')}]`, 'nothing', 'the checkpoint does not match its config.json (tied embeddings? another architecture?)');
+    if (info.shape.join() !== spec.shape.join()) throw new TrainingInputError(`${name}: ${spec.name}`, `shape [${spec.shape.join(', ')}]`, `[${info.shape.join(', ')}]`, 'the checkpoint belongs to a model of another size than its config.json');
+    if (!WIDENED_DTYPES.includes(info.dtype)) throw new TrainingInputError(`${name}: ${spec.name}`, `one of ${WIDENED_DTYPES.join('/')}`, info.dtype, 'save the checkpoint in float32, float16 or bfloat16');
+  }
+  let closed = false;
+  return {
+    name,
+    config,
+    quantizedBase: undefined,
+    storedBytes: (tensor) => reader.tensors.get(tensor)!.byteLength,
+    async read(spec: ParameterSpec): Promise<SourceTensor> {
+      const tensor = await reader.read(spec.name);
+      const data = tensor.dtype === 'f16' ? fromF16(tensor.data as Uint16Array) : tensor.dtype === 'bf16' ? fromBf16(tensor.data as Uint16Array) : (tensor.data as Float32Array);
+      return { dtype: 'f32', data };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await reader.close();
+    },
+  };
 }
 
 /**
- * Reads a Hugging Face model directory (config.json + model.safetensors or a sharded index) into f32
- * host weights for `LlamaTrainingModel.fromWeights` (Node). F16 and BF16 checkpoints are widened.
+ * Opens a Hugging Face model directory (config.json + model.safetensors or a sharded index) as a
+ * training weight source (Node): headers only; `LlamaTrainingModel.load` reads it tensor by tensor.
  */
-export async function loadPretrainedWeights(directory: string): Promise<PretrainedWeights> {
+export async function openPretrainedWeights(directory: string): Promise<TrainingWeightSource> {
   const { readFile } = await import('node:fs/promises');
   const { join } = await import('node:path');
   const configFile = join(directory, 'config.json');
   const config = configFromHf(JSON.parse(await readFile(configFile, 'utf8')), undefined, configFile);
   const reader = await openSafetensors(directory);
   try {
-    const weights = new Map<string, Float32Array>();
-    for (const spec of llamaParameterSpecs(config)) {
-      if (!reader.tensors.has(spec.name)) {
-        throw new TrainingInputError(`${directory}: ${spec.name}`, `a tensor of shape [${spec.shape.join(', ')}]`, 'nothing', 'the checkpoint does not match its config.json (tied embeddings? another architecture?)');
-      }
-      const tensor = await reader.read(spec.name);
-      const data = tensor.dtype === 'f16' ? fromF16(tensor.data as Uint16Array) : tensor.dtype === 'bf16' ? fromBf16(tensor.data as Uint16Array) : (tensor.data as Float32Array);
-      weights.set(spec.name, data);
-    }
-    return { config, weights };
-  } finally {
+    return safetensorsWeightSource(reader, config, directory);
+  } catch (error) {
     await reader.close();
+    throw error;
   }
 }
 

@@ -1,12 +1,13 @@
 import { supportsTraining, type Backend, type TrainingBackend } from '@cria/kernels';
-import type { ModelConfig } from '@cria/runtime';
+import type { LoadProgress, ModelConfig } from '@cria/runtime';
 import { TrainingInputError, TrainingNotSupportedError } from '../errors.js';
 import { ParameterStore, type Parameter } from '../parameters/parameter-store.js';
 import { LoraAdapters } from '../lora/lora-adapters.js';
 import type { LoraOptions } from '../lora/lora-options.js';
+import type { TrainingWeightSource } from '../loading/weight-source.js';
 import { Activations } from './activations.js';
 import { DenseLinear, type LinearLayer } from './linear.js';
-import { addLlamaParameters, initialLlamaWeights, type InitializeOptions } from './llama-parameters.js';
+import { addLlamaParameter, addLlamaParameters, initialLlamaTensors, loadLlamaParameters, type AddLlamaParametersOptions, type InitializeOptions } from './llama-parameters.js';
 import { checkBatch, defaultPositions, type TrainingBatch } from './training-batch.js';
 import { TransformerLayer } from './transformer-layer.js';
 
@@ -24,12 +25,22 @@ export interface ModelOptions {
   lora?: LoraOptions;
   /**
    * With `lora` only: stores the base's linear weights as Q8_0/Q4_0 (QLoRA). Default f32. The
-   * backward reads them as stored: no f32 copy of the base is kept on the backend.
+   * backward reads them as stored: no f32 copy of the base is kept on the backend. With `load`,
+   * pass the source's `quantizedBase` to keep a quantized file's own blocks.
    */
   baseDtype?: 'f32' | 'q8_0' | 'q4_0';
   /** With `lora` only: adapter values by store name (`<module>.lora_A.weight`), e.g. a loaded PEFT adapter. */
   adapter?: ReadonlyMap<string, Float32Array>;
 }
+
+export interface LoadOptions extends ModelOptions {
+  /** Called after each tensor is on the backend (phase 'upload'; bytes as the source stores them). */
+  onProgress?: (progress: LoadProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** How the store keeps the weights: a LoRA base is frozen, and its linear weights in `baseDtype`. */
+const intakeOptions = (options: ModelOptions): AddLlamaParametersOptions => (options.lora ? { trainable: false, linearDtype: options.baseDtype } : {});
 
 /**
  * The Llama-family model (Llama 2/3, Mistral, Qwen2) for training, llm.c style: explicit forward and
@@ -83,30 +94,79 @@ export class LlamaTrainingModel {
   }
 
   /**
-   * A model from host weights in Hugging Face names: every parameter trainable (f32), or with
-   * `options.lora` a frozen (optionally quantized) base with trainable LoRA adapters.
+   * A model pulled from a weight source one tensor at a time (a GGUF, a Hugging Face checkpoint: see
+   * `TrainingWeightSource`): each tensor is uploaded and dropped before the next is read, so host
+   * memory holds about one tensor. Every parameter trainable (f32), or with `options.lora` a frozen
+   * base with trainable adapters; with `baseDtype` 'q8_0'/'q4_0' too, linear weights the file stores
+   * in that dtype are uploaded as its own blocks (no f32 round trip), others quantized one by one.
+   * The source is closed, whether the load succeeds or not.
+   */
+  static async load(backend: Backend, source: TrainingWeightSource, options: LoadOptions = {}): Promise<LlamaTrainingModel> {
+    try {
+      const store = LlamaTrainingModel.#newStore(backend, options);
+      try {
+        await loadLlamaParameters(store, source, { ...intakeOptions(options), onProgress: options.onProgress, signal: options.signal });
+      } catch (error) {
+        store.dispose();
+        throw error;
+      }
+      return LlamaTrainingModel.#withAdapters(source.config, store, options);
+    } finally {
+      await source.close();
+    }
+  }
+
+  /**
+   * A model from host weights in Hugging Face names (all of them in memory: small models, tests,
+   * `mergedWeights`): every parameter trainable (f32), or with `options.lora` a frozen (optionally
+   * quantized) base with trainable LoRA adapters.
    */
   static fromWeights(backend: Backend, config: ModelConfig, weights: ReadonlyMap<string, Float32Array>, options: ModelOptions = {}): LlamaTrainingModel {
+    const store = LlamaTrainingModel.#newStore(backend, options);
+    try {
+      addLlamaParameters(store, config, weights, intakeOptions(options));
+    } catch (error) {
+      store.dispose();
+      throw error;
+    }
+    return LlamaTrainingModel.#withAdapters(config, store, options);
+  }
+
+  /**
+   * A freshly initialised model (HF Llama init: N(0, 0.02²) weights, unit norms, zero biases),
+   * seeded; each tensor is drawn, uploaded and dropped in turn. `options` as for `fromWeights`
+   * (a fresh frozen base with adapters: benchmarks, tests).
+   */
+  static initialize(backend: Backend, config: ModelConfig, init: InitializeOptions, options: ModelOptions = {}): LlamaTrainingModel {
+    const store = LlamaTrainingModel.#newStore(backend, options);
+    try {
+      for (const [spec, values] of initialLlamaTensors(config, init)) addLlamaParameter(store, spec, { dtype: 'f32', data: values }, intakeOptions(options));
+    } catch (error) {
+      store.dispose();
+      throw error;
+    }
+    return LlamaTrainingModel.#withAdapters(config, store, options);
+  }
+
+  static #newStore(backend: Backend, options: ModelOptions): ParameterStore {
     if (!supportsTraining(backend)) throw new TrainingNotSupportedError(backend.name);
     if (!options.lora && (options.baseDtype ?? 'f32') !== 'f32') {
       throw new TrainingInputError('baseDtype', "'f32' without LoRA", options.baseDtype!, 'a quantized base can only be frozen: pass lora options too (QLoRA)');
     }
-    const store = new ParameterStore(backend);
+    return new ParameterStore(backend);
+  }
+
+  /** The model over a filled store; the store (and adapters) are freed if the adapters cannot be built. */
+  static #withAdapters(config: ModelConfig, store: ParameterStore, options: ModelOptions): LlamaTrainingModel {
     let lora: LoraAdapters | undefined;
     try {
-      addLlamaParameters(store, config, weights, options.lora ? { trainable: false, linearDtype: options.baseDtype } : {});
-      lora = options.lora ? new LoraAdapters(backend, store, options.lora, options.adapter) : undefined;
-      return new LlamaTrainingModel(backend, config, store, lora);
+      lora = options.lora ? new LoraAdapters(store.backend, store, options.lora, options.adapter) : undefined;
+      return new LlamaTrainingModel(store.backend, config, store, lora);
     } catch (error) {
       lora?.dispose();
       store.dispose();
       throw error;
     }
-  }
-
-  /** A freshly initialised model (HF Llama init: N(0, 0.02²) weights, unit norms, zero biases), seeded. */
-  static initialize(backend: Backend, config: ModelConfig, options: InitializeOptions): LlamaTrainingModel {
-    return LlamaTrainingModel.fromWeights(backend, config, initialLlamaWeights(config, options));
   }
 
   /** Enqueues the forward over `batch` (and the fused loss gradient when `gradientScale` is given). */

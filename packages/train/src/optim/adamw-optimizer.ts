@@ -100,6 +100,14 @@ export class AdamW {
     this.step = step;
   }
 
+  /** Restores one parameter's moments (a resume reads a checkpoint tensor by tensor); set `step` too. */
+  writeMoments(name: string, m: Float32Array, v: Float32Array): void {
+    const moments = [...this.#moments].find(([parameter]) => parameter.name === name)?.[1];
+    if (!moments) throw new TrainingInputError(name, 'a parameter this optimizer updates', 'none', 'the checkpoint is from another model or from a run with other trainable parameters');
+    this.backend.write(moments.m, m);
+    this.backend.write(moments.v, v);
+  }
+
   dispose(): void {
     for (const { m, v } of this.#moments.values()) {
       this.backend.free(m);

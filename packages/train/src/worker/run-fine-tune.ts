@@ -1,5 +1,5 @@
 import { createBackend, createWasmBackend, supportsTraining, type Backend, type TrainingBackend } from '@cria/kernels';
-import { SeededRandom, type NamedBlob } from '@cria/runtime';
+import { SeededRandom, type LoadProgress, type NamedBlob } from '@cria/runtime';
 import { DataLoader } from '../data/data-loader.js';
 import { packExamples, type PackedDataset, type PackedRow } from '../data/packing.js';
 import { NothingToLearnError, OVERLONG_POLICIES } from '../data/packing-stats.js';
@@ -36,6 +36,15 @@ export async function runFineTune(job: FineTuneJob, controls: FineTuneControls =
   const examples = parseTrainingJsonl(job.dataset, 'dataset');
   if (examples.length === 0) throw new TrainingInputError('dataset', 'at least one JSONL record', 'an empty dataset', 'paste or upload {"prompt", "completion"} or {"messages": […]} lines');
   const source = await readTrainingModel(job.model, { onProgress: (progress) => emit({ type: 'loading', progress }), signal: controls.signal });
+  try {
+    return await fineTuneOpened(job, options, source, examples, controls);
+  } finally {
+    await source.weights.close(); // already closed once the model is loaded; this covers failures before
+  }
+}
+
+async function fineTuneOpened(job: FineTuneJob, options: ResolvedJob, source: TrainingModelSource, examples: TrainingExample[], controls: FineTuneControls): Promise<FineTuneResult> {
+  const emit = (event: FineTuneEvent) => controls.onEvent?.(event);
   const { train, evaluation } = splitExamples(examples, options.evalFraction, options.seed);
   const pack = (list: TrainingExample[], subject: string) =>
     packExamples(list.map((example) => tokenizeExample(source.tokenizer, example)), {
@@ -54,7 +63,8 @@ export async function runFineTune(job: FineTuneJob, controls: FineTuneControls =
   let model: LlamaTrainingModel | undefined;
   let trainer: Trainer | undefined;
   try {
-    model = LlamaTrainingModel.fromWeights(backend, source.config, source.weights, job.lora ? { lora: { seed: options.seed, ...job.lora } } : {});
+    const onProgress = (progress: LoadProgress) => emit({ type: 'loading', progress });
+    model = await LlamaTrainingModel.load(backend, source.weights, { ...(job.lora ? { lora: { seed: options.seed, ...job.lora } } : {}), onProgress, signal: controls.signal });
     const learningRate = job.learningRate ?? (job.lora ? 1e-2 : 1e-3);
     const warmupSteps = job.warmupSteps ?? Math.min(10, Math.floor(totalSteps / 10));
     trainer = new Trainer(model, { weightDecay: options.weightDecay, maxGradNorm: options.maxGradNorm, schedule: { learningRate, warmupSteps, totalSteps, decay: 'cosine' } });

@@ -1,17 +1,21 @@
-import { fromBf16, fromF16 } from '@cria/kernels';
 import {
   browserModelLocation, isBrowserModelSource, openFileSource, openModel,
   type BrowserModelSource, type LoadProgress, type ModelConfig, type ModelLocation,
 } from '@cria/runtime';
 import type { Tokenizer } from '@cria/tokenizer';
 import { TrainingInputError } from '../errors.js';
-import { llamaParameterSpecs } from '../model/llama-parameters.js';
+import { safetensorsWeightSource } from '../loading/pretrained-weights.js';
+import type { TrainingWeightSource } from '../loading/weight-source.js';
 
-/** A Hugging Face model read for training: f32 weights, the tokenizer, and the files an export copies. */
+/**
+ * A Hugging Face model opened for training: its weights as a source (headers read and checked,
+ * tensors still in the files: `LlamaTrainingModel.load` reads them one at a time and closes it), the
+ * tokenizer, and the files an export copies.
+ */
 export interface TrainingModelSource {
   id: string;
   config: ModelConfig;
-  weights: Map<string, Float32Array>;
+  weights: TrainingWeightSource;
   tokenizer: Tokenizer;
   /** config.json as read (kept in the export, with rope scaling and keys Cria does not model). */
   sourceConfig: Record<string, unknown>;
@@ -27,7 +31,7 @@ export interface ReadOptions {
 const COPIED_FILES = ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json'];
 
 /**
- * Reads a model folder for training, in the browser as in Node: a BrowserModelSource (`{ url }`
+ * Opens a model folder for training, in the browser as in Node: a BrowserModelSource (`{ url }`
  * downloaded through the Cache API, or `{ files }` picked locally), a URL, or a directory path
  * (Node; the path branch loads node:fs lazily, so a browser never touches it). Only Hugging Face
  * folders train: a GGUF is refused (its weights may be quantized and its names differ).
@@ -39,21 +43,7 @@ export async function readTrainingModel(model: string | BrowserModelSource, opti
   }
   const opened = await openModel(location);
   try {
-    const weights = new Map<string, Float32Array>();
-    const specs = llamaParameterSpecs(opened.config);
-    const totalBytes = specs.reduce((sum, spec) => sum + 4 * spec.shape.reduce((a, b) => a * b, 1), 0);
-    let loadedBytes = 0;
-    for (const spec of specs) {
-      options.signal?.throwIfAborted();
-      if (!opened.reader.tensors.has(spec.name)) {
-        throw new TrainingInputError(`${opened.file}: ${spec.name}`, `a tensor of shape [${spec.shape.join(', ')}]`, 'nothing', 'the checkpoint does not match its config.json (tied embeddings? another architecture?)');
-      }
-      const tensor = await opened.reader.read(spec.name);
-      const data = tensor.dtype === 'f16' ? fromF16(tensor.data as Uint16Array) : tensor.dtype === 'bf16' ? fromBf16(tensor.data as Uint16Array) : (tensor.data as Float32Array);
-      weights.set(spec.name, data);
-      loadedBytes += data.byteLength;
-      options.onProgress?.({ phase: 'read', loadedBytes, totalBytes, item: spec.name });
-    }
+    const weights = safetensorsWeightSource(opened.reader, opened.config, `${location.name}/${opened.file}`);
     const extraFiles: Record<string, string> = {};
     for (const file of COPIED_FILES) {
       const text = await location.readText(file);
@@ -61,8 +51,9 @@ export async function readTrainingModel(model: string | BrowserModelSource, opti
     }
     const sourceConfig = JSON.parse((await location.readText('config.json'))!) as Record<string, unknown>;
     return { id: opened.id, config: opened.config, weights, tokenizer: opened.tokenizer, sourceConfig, extraFiles };
-  } finally {
+  } catch (error) {
     await opened.reader.close();
+    throw error;
   }
 }
 
