@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createWasmBackend, dequantizeQ4_0, dequantizeQ8_0, quantizeQ4_0, quantizeQ8_0, type Backend } from '@cria/kernels';
+import { createReferenceBackend, createWasmBackend, dequantizeQ4_0, dequantizeQ8_0, quantizeQ4_0, quantizeQ8_0, type Backend } from '@cria/kernels';
 import { createEngine, loadModel, MemoryByteSource, SafetensorsFile, SeededRandom, TINY_LLAMA, TINY_QWEN2, writeTestModel, type ModelConfig } from '@cria/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPretrainedWeights } from '../loading/pretrained-weights.js';
@@ -108,16 +108,21 @@ describe.each([['llama', TINY_LLAMA], ['qwen2', TINY_QWEN2]] as const)('export o
    * F16 5e-3 (measured in the test log). Q8_0/Q4_0 lose more than a tolerance could bound
    * meaningfully (Q4_0 moves the tiny model's logits by ~30%), so they are compared with the
    * training model holding the same quantized-then-dequantized matrices (1e-4; measured ≤ 1e-6).
+   * They run on the reference backend: the wasm one multiplies quantized weights with int8-quantized
+   * activations (llama.cpp's scheme), ~1e-2 of noise that would hide a wrong block or scale.
    */
   const TOLERANCES: Record<GgufExportType, number> = { F32: 1e-4, F16: 5e-3, Q8_0: 1e-4, Q4_0: 1e-4 };
   it.each(Object.keys(TOLERANCES) as GgufExportType[])('exports a %s GGUF that @cria/runtime loads with the same logits', async (type) => {
     const path = join(directory, `export-${type}.gguf`);
     const tokenizer = ggufTokenizerMetadata(readFileSync(join(directory, 'hf', 'tokenizer.json'), 'utf8'), readFileSync(join(directory, 'hf', 'tokenizer_config.json'), 'utf8'), { vocabSize: base.config.vocabSize });
     await exportGguf(lora, path, { type, tokenizer });
-    const loaded = await loadModel(path, backend);
+    const quantized = type === 'Q8_0' || type === 'Q4_0';
+    const runtimeBackend = quantized ? createReferenceBackend() : backend;
+    const loaded = await loadModel(path, runtimeBackend);
     const logits = await loaded.model.forward([...ids], loaded.model.createCache(T), true);
+    if (quantized) runtimeBackend.dispose();
     let reference = expected;
-    if (type === 'Q8_0' || type === 'Q4_0') {
+    if (quantized) {
       const [quantize, dequantize] = type === 'Q8_0' ? [quantizeQ8_0, dequantizeQ8_0] : [quantizeQ4_0, dequantizeQ4_0];
       const roundTripped = new Map([...(await mergedWeights(lora))].map(([name, values]) => [name, name.endsWith('norm.weight') || name.endsWith('.bias') ? values : dequantize(quantize(values), values.length)]));
       const quantizedTwin = LlamaTrainingModel.fromWeights(backend, base.config, roundTripped);
