@@ -2,6 +2,7 @@ import { DTYPE_F32, DTYPE_Q4_0, DTYPE_Q8_0, rowBytes } from '../common/decode';
 import { align16, min32, partStart } from '../common/simd';
 import { matvecF32, matvecTransposedF32, matvecTransposedHalf } from './matvec';
 import { matvecQuantized, quantizeActivation, quantizedActivationBytes } from './matvec-quantized';
+import { quantizedMatmul, quantizedMatmulScratchBytes } from './matmul-quantized';
 import { MR, NR, edgeTile, microKernel4x8 } from './micro-kernel';
 import { packA, packB, packTransposedB } from './pack';
 
@@ -13,6 +14,7 @@ import { packA, packB, packTransposedB } from './pack';
  * (≤ 1 MiB, L2/L3), an MC×KC block of A packed into MR-row slivers (128 KiB, L2), and the 4×8
  * micro-kernel walking one B panel (8 KiB, L1) against every A sliver. Below 4 rows the packing
  * would cost as much as the product, so each row is a matvec that streams the weights once.
+ * Q8_0 / Q4_0 weights from 4 rows on take the integer path instead (matmul-quantized.ts).
  */
 const KC: i32 = 256; // a multiple of 32 so quantized blocks never straddle two K blocks
 const MC: i32 = 128;
@@ -21,7 +23,9 @@ const SMALL_M: i32 = 4;
 
 /** Scratch bytes each thread needs for `matmul` with these dimensions. */
 export function matmulScratchBytes(M: i32, N: i32, K: i32, dtype: i32): i32 {
-  if (M < SMALL_M) return dtype == DTYPE_Q8_0 || dtype == DTYPE_Q4_0 ? quantizedActivationBytes(K) : 16;
+  const quantized = dtype == DTYPE_Q8_0 || dtype == DTYPE_Q4_0;
+  if (M < SMALL_M) return quantized ? quantizedActivationBytes(K) : 16;
+  if (quantized) return quantizedMatmulScratchBytes(M, K, dtype);
   return align16(MC * KC * 4) + KC * NC * 4 + NR * KC * 4 + 128;
 }
 
@@ -49,6 +53,15 @@ export function matmul(
         const target = out + <usize>p * outBatchBytes + <usize>i * (<usize>N << 2);
         matvecRow(target, row, b + <usize>p * bBatchBytes, dtype, transposeB, N, K, n0, n1, work);
       }
+    }
+    return;
+  }
+  if (transposeB && (dtype == DTYPE_Q8_0 || dtype == DTYPE_Q4_0)) {
+    for (let p = 0; p < batch; p++) {
+      quantizedMatmul(
+        thread, threads, out + <usize>p * outBatchBytes, a + <usize>p * aBatchBytes, b + <usize>p * bBatchBytes,
+        dtype, bRowBytes, M, N, K, work,
+      );
     }
     return;
   }

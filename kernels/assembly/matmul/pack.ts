@@ -87,7 +87,8 @@ export function packB(b: usize, N: i32, k0: i32, kc: i32, n0: i32, nc: i32, out:
 
 /**
  * Packs the same block from a transposed B ([N, K], any weight dtype): rows n0 .. n0+nc of B,
- * elements k0 .. k0+kc. Non-f32 rows are first decoded into `decoded` (NR rows of kc floats),
+ * elements k0 .. k0+kc. f16 / bf16 rows are first decoded into `decoded` (NR rows of kc floats;
+ * Q8_0 / Q4_0 weights take the integer path of matmul-quantized.ts instead),
  * then transposed into the panel like f32 rows.
  */
 export function packTransposedB(

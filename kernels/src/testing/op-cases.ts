@@ -64,7 +64,11 @@ function matmul(random: Random): OpCase {
   const weightType = random.pick<DType>(['f32', 'f32', 'f32', 'f16', 'bf16', 'q8_0', 'q4_0']);
   const quantized = weightType === 'q8_0' || weightType === 'q4_0';
   const transposeB = weightType !== 'f32' || random.next() < 0.5;
-  const M = random.pick([1, 1, random.int(2, 9), random.int(10, 70)]);
+  // Quantized weights switch from per-row matvecs to the tiled integer matmul at M = 4: draw
+  // both sides of that and row counts that leave partial tiles, up to past a 128-token prompt.
+  const M = quantized
+    ? random.pick([1, random.int(2, 5), random.int(6, 70), random.int(71, 130)])
+    : random.pick([1, 1, random.int(2, 9), random.int(10, 70)]);
   const K = quantized ? 32 * random.int(1, 6) : random.int(1, 150);
   const N = random.int(1, 140);
   const batch = weightType === 'f32' ? random.pick([1, 1, 2, 3]) : 1;

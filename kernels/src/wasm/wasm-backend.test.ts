@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Backend } from '../backend.js';
 import type { DType } from '../dtype.js';
-import { ResourceLimitError, TensorStateError } from '../errors.js';
+import { ResourceLimitError, ShapeMismatchError, TensorStateError } from '../errors.js';
 import { quantizeQ4_0, quantizeQ8_0 } from '../numeric/quantize.js';
 import { toBf16, toF16 } from '../numeric/half.js';
 import { createReferenceBackend } from '../reference/reference-backend.js';
@@ -141,6 +141,21 @@ describe('createWasmBackend', () => {
     const data = await backend.read(tensor);
     expect(data.buffer).toBeInstanceOf(ArrayBuffer);
     expect(Array.from(data)).toEqual([1, 2, 3, 4]);
+    backend.dispose();
+  });
+
+  it('writes part of a tensor (writeBytes, for streamed uploads) and refuses bytes outside it', async () => {
+    const backend = await createWasmBackend({ threads: 1 });
+    const tensor = backend.tensor('q4_0', [2, 32]); // 2 blocks of 18 bytes
+    const block = quantizeQ4_0(Float32Array.from({ length: 32 }, (_, i) => i - 16));
+    backend.writeBytes(tensor, 18, block);
+    const bytes = (await backend.read(tensor)) as Uint8Array;
+    expect(bytes.subarray(0, 18).every((byte) => byte === 0)).toBe(true);
+    expect(bytes.subarray(18)).toEqual(block);
+    expect(() => backend.writeBytes(tensor, 19, block)).toThrow(ShapeMismatchError);
+    expect(() => backend.writeBytes(tensor, -1, new Uint8Array(1))).toThrow(ShapeMismatchError);
+    backend.free(tensor);
+    expect(() => backend.writeBytes(tensor, 0, block)).toThrow(TensorStateError);
     backend.dispose();
   });
 

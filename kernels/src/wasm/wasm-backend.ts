@@ -103,6 +103,14 @@ export class WasmBackend implements Backend, TrainingOps {
     this.#memory.write(this.#at(tensor), data);
   }
 
+  writeBytes(tensor: Tensor, byteOffset: number, data: ArrayBufferView): void {
+    assertLive(tensor, this.name, 'writeBytes');
+    if (!Number.isInteger(byteOffset) || byteOffset < 0 || byteOffset + data.byteLength > tensor.byteLength) {
+      throw new ShapeMismatchError('writeBytes', 'data', `within the ${tensor.byteLength} bytes of ${tensor}`, `${data.byteLength} bytes at offset ${byteOffset}`);
+    }
+    this.#memory.write(this.#at(tensor) + byteOffset, data);
+  }
+
   async read(tensor: Tensor): Promise<HostArray> {
     assertLive(tensor, this.name, 'read');
     return hostArrayFor(tensor.dtype, this.#memory.read(this.#at(tensor), tensor.byteLength), 0, tensor.size);
