@@ -20,7 +20,7 @@ import * as check from '../validate.js';
 import { BINARY_ADD, BINARY_MUL, DTYPE_CODES, type KernelArguments, type KernelExports, type KernelName } from './kernel-exports.js';
 import { fillRopeTable, ropeTableFloats } from './rope-table.js';
 import type { ThreadPool } from './thread-pool.js';
-import type { TrainingOps } from '../training-ops.js';
+import { forwardTrainingOps, type TrainingOps } from '../training-ops.js';
 import { createWasmTrainingOps } from './wasm-training.js';
 import type { WasmMemory } from './wasm-memory.js';
 
@@ -45,6 +45,8 @@ export interface WasmBackendParts {
 
 const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
+// The training ops (wasm-training.ts) are forwarded onto each instance: see forwardTrainingOps.
+export interface WasmBackend extends TrainingOps {}
 export class WasmBackend implements Backend, TrainingOps {
   readonly name = 'wasm' as const;
   readonly info: BackendInfo;
@@ -72,6 +74,7 @@ export class WasmBackend implements Backend, TrainingOps {
       threadsFor: (work) => this.#threadsFor(work),
       matmul: (out, a, b, batch, M, N, K, transposeB, broadcastB) => this.#matmulOffsets(out, a, b, batch, M, N, K, transposeB, broadcastB, 0),
     });
+    forwardTrainingOps(this, this.#training);
   }
 
   /** Threads the pool splits large ops across (1 when single-threaded). */
@@ -253,25 +256,6 @@ export class WasmBackend implements Backend, TrainingOps {
     this.#memory.bytes.copyWithin(this.#at(params.out) + outOffset * 4, source, source + count * 4);
   }
 
-  // Training ops (wasm-training.ts).
-  matmulBackward(params: Parameters<TrainingOps['matmulBackward']>[0]): void { this.#training.matmulBackward(params); }
-  rmsnormBackward(params: Parameters<TrainingOps['rmsnormBackward']>[0]): void { this.#training.rmsnormBackward(params); }
-  ropeBackward(params: Parameters<TrainingOps['ropeBackward']>[0]): void { this.#training.ropeBackward(params); }
-  attentionForTraining(params: Parameters<TrainingOps['attentionForTraining']>[0]): void { this.#training.attentionForTraining(params); }
-  attentionBackward(params: Parameters<TrainingOps['attentionBackward']>[0]): void { this.#training.attentionBackward(params); }
-  softmaxBackward(params: Parameters<TrainingOps['softmaxBackward']>[0]): void { this.#training.softmaxBackward(params); }
-  siluBackward(params: Parameters<TrainingOps['siluBackward']>[0]): void { this.#training.siluBackward(params); }
-  geluBackward(params: Parameters<TrainingOps['geluBackward']>[0]): void { this.#training.geluBackward(params); }
-  swigluBackward(params: Parameters<TrainingOps['swigluBackward']>[0]): void { this.#training.swigluBackward(params); }
-  embeddingBackward(params: Parameters<TrainingOps['embeddingBackward']>[0]): void { this.#training.embeddingBackward(params); }
-  addBackward(params: Parameters<TrainingOps['addBackward']>[0]): void { this.#training.addBackward(params); }
-  mulBackward(params: Parameters<TrainingOps['mulBackward']>[0]): void { this.#training.mulBackward(params); }
-  scaleBackward(params: Parameters<TrainingOps['scaleBackward']>[0]): void { this.#training.scaleBackward(params); }
-  crossEntropy(params: Parameters<TrainingOps['crossEntropy']>[0]): void { this.#training.crossEntropy(params); }
-  distillationLoss(params: Parameters<TrainingOps['distillationLoss']>[0]): void { this.#training.distillationLoss(params); }
-  adamw(params: Parameters<TrainingOps['adamw']>[0]): void { this.#training.adamw(params); }
-  sumOfSquares(params: Parameters<TrainingOps['sumOfSquares']>[0]): void { this.#training.sumOfSquares(params); }
-  fill(params: Parameters<TrainingOps['fill']>[0]): void { this.#training.fill(params); }
   #binary(op: 'add' | 'mul', operation: number, params: BinaryParams): void {
     this.#assertLive(op, params.out, params.a, params.b);
     const { size, bSize } = check.checkBinary(op, params);
