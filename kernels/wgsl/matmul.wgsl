@@ -8,13 +8,17 @@
 // Variants: {{WEIGHT_FN}} picks the dtype, {{TRANSPOSE_B}} the layout of B ([N, K] or [K, N]).
 // The matmul backward reuses this kernel: {{TRANSPOSE_A}} reads A stored [K, M] (for Aᵀ·dY and
 // dYᵀ·A) and {{ACCUMULATE}} adds into out (gradients accumulate) instead of overwriting it.
+// A B split over several bindings (tensor-layout.ts) is one dispatch per part. A part is columns
+// n_begin .. + n_count of out, or with {{PART_OF_K}} rows n_begin .. + n_count of a B stored [K, N]
+// (dA = dY · W through a split linear-layer weight W [N, K]): each part then adds its share of the
+// inner sum over every column of out, and A is read from column n_begin with its full row stride K.
 
 struct Params {
   M: u32,
   N: u32,                // row stride of out (all columns, every part)
-  K: u32,
-  n_begin: u32,          // first column of out this part of B covers
-  n_count: u32,          // columns in this part
+  K: u32,                // row stride of A (the whole inner dimension, every part)
+  n_begin: u32,          // first column of out this part of B covers (PART_OF_K: first row of B)
+  n_count: u32,          // columns in this part (PART_OF_K: rows of B)
   a_batch_stride: u32,
   b_batch_stride: u32,   // 0 when B is broadcast over the batch
   out_batch_stride: u32,
@@ -32,6 +36,7 @@ const TILE_K = 16u;
 const TRANSPOSE_A = {{TRANSPOSE_A}};
 const TRANSPOSE_B = {{TRANSPOSE_B}};
 const ACCUMULATE = {{ACCUMULATE}};
+const PART_OF_K = {{PART_OF_K}};
 
 var<workgroup> tile_a: array<vec4<f32>, 256>; // [TILE_K][TILE_M / 4]
 var<workgroup> tile_b: array<vec4<f32>, 256>; // [TILE_K][TILE_N / 4]
@@ -44,13 +49,19 @@ fn main(
 ) {
   let row0 = group.y * TILE_M;
   let col0 = group.x * TILE_N;
-  let a_base = group.z * params.a_batch_stride;
-  let b_base = group.z * params.b_batch_stride;
   let K = params.K;
+  // This part's range of the inner dimension (k counts from its start) and of the columns of out.
+  let k_begin = select(0u, params.n_begin, PART_OF_K);
+  let k_count = select(K, params.n_count, PART_OF_K);
+  let n_begin = select(params.n_begin, 0u, PART_OF_K);
+  let n_count = select(params.n_count, params.N, PART_OF_K);
+  let a_base = group.z * params.a_batch_stride + select(0u, k_begin * params.M, TRANSPOSE_A);
+  let a_column = select(k_begin, 0u, TRANSPOSE_A);
+  let b_base = group.z * params.b_batch_stride;
 
   var acc: array<vec4<f32>, 4>; // rows local.y * 4 + i, columns local.x * 4 .. + 3
 
-  for (var k0 = 0u; k0 < K; k0 += TILE_K) {
+  for (var k0 = 0u; k0 < k_count; k0 += TILE_K) {
     // Each invocation stages one vec4 of A and one of B per step, written whole: writing single
     // components of a shared vec4 from different invocations is a data race in WGSL (a component
     // store may rewrite the whole vector). Consecutive invocations read consecutive addresses:
@@ -62,11 +73,11 @@ fn main(
       var values = vec4<f32>();
       for (var i = 0u; i < 4u; i++) {
         let m = row0 + quad * 4u + i;
-        if (m < params.M && k < K) {
+        if (m < params.M && k < k_count) {
           if (TRANSPOSE_A) {
             values[i] = a[a_base + k * params.M + m];
           } else {
-            values[i] = a[a_base + m * K + k];
+            values[i] = a[a_base + m * K + a_column + k];
           }
         }
       }
@@ -86,7 +97,7 @@ fn main(
       var values = vec4<f32>();
       for (var j = 0u; j < 4u; j++) {
         let column = col0 + quad * 4u + j;
-        if (column < params.n_count && k < K) {
+        if (column < n_count && k < k_count) {
           var e: u32;
           if (TRANSPOSE_B) {
             e = b_base + column * K + k;
@@ -111,7 +122,7 @@ fn main(
     workgroupBarrier();
   }
 
-  let out_base = group.z * params.out_batch_stride + params.n_begin;
+  let out_base = group.z * params.out_batch_stride + n_begin;
   for (var i = 0u; i < 4u; i++) {
     let m = row0 + local.y * 4u + i;
     if (m >= params.M) {
@@ -119,7 +130,7 @@ fn main(
     }
     for (var j = 0u; j < 4u; j++) {
       let n = col0 + local.x * 4u + j;
-      if (n < params.n_count) {
+      if (n < n_count) {
         let index = out_base + m * params.N + n;
         if (ACCUMULATE) {
           out[index] += acc[i][j];

@@ -10,7 +10,6 @@ import embeddingSource from '../../wgsl/embedding.wgsl';
 import fillSource from '../../wgsl/fill.wgsl';
 import lossesSource from '../../wgsl/losses.wgsl';
 import matmulSource from '../../wgsl/matmul.wgsl';
-import matmulBackwardSource from '../../wgsl/matmul-backward.wgsl';
 import matvecQuantSource from '../../wgsl/matvec-quant.wgsl';
 import matvecSource from '../../wgsl/matvec.wgsl';
 import normalizationBackwardSource from '../../wgsl/normalization-backward.wgsl';
@@ -48,8 +47,7 @@ const SHADERS = {
   rope: { source: ropeSource },
   elementwise: { source: elementwiseSource },
   embedding: { source: embeddingSource, includes: [weightsSource] },
-  // Training (webgpu-training.ts); rope backward and dB are variants of their forward files.
-  'matmul-backward': { source: matmulBackwardSource, includes: [weightsSource] },
+  // Training (webgpu-training.ts); rope backward and the matmul gradients are variants of their forward files.
   'attention-training': { source: attentionTrainingSource },
   'normalization-backward': { source: normalizationBackwardSource, includes: [workgroupReduceSource] },
   'elementwise-backward': { source: elementwiseBackwardSource },

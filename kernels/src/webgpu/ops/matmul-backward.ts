@@ -30,15 +30,17 @@ function accumulateProduct(context: OpContext, p: Product): void {
     TRANSPOSE_A: p.transposeA,
     TRANSPOSE_B: p.transposeB,
     ACCUMULATE: true,
+    PART_OF_K: false,
   });
   const uniforms = [p.M, p.N, p.K, 0, p.N, p.strides.a, p.strides.b, p.strides.out, 0].map(u32);
   context.recorder.dispatch(pipeline, [p.a, p.b, p.out], uniforms, [Math.ceil(p.N / TILE), Math.ceil(p.M / TILE), p.batch]);
 }
 
 /**
- * da [batch, M, K] += dout [batch, M, N] · W [N, K], W in its stored layout and any weight dtype
- * (matmul-backward.wgsl): a frozen f16/bf16/Q8_0/Q4_0 weight is decoded in the kernel, and a W split
- * over several bindings is one dispatch per part of its rows, each adding its share.
+ * da [batch, M, K] += dout [batch, M, N] · W [N, K], W in its stored layout and any weight dtype:
+ * the tiled kernel's product out [M, N'] += A [M, K'] · B [K', N'] with N' = K, K' = N and B = W read
+ * untransposed. A frozen f16/bf16/Q8_0/Q4_0 weight is decoded in the kernel, and a W split over
+ * several bindings is one dispatch per part of its rows (PART_OF_K), each adding its share.
  */
 function storedWeightInputGradient(context: OpContext, weight: Tensor, da: GPUBufferBinding, dout: GPUBufferBinding, dims: MatmulDims): void {
   const { batch, M, N, K, broadcastB } = dims;
@@ -51,11 +53,18 @@ function storedWeightInputGradient(context: OpContext, weight: Tensor, da: GPUBu
   }
   // A weight shared by every batch: the batches are just more rows of one product.
   const [groups, rows] = broadcastB || batch === 1 ? [1, batch * M] : [batch, M];
-  const pipeline = context.pipelines.get('matmul-backward', 'main', { WEIGHT_FN: `weight_${weight.dtype}` });
+  const pipeline = context.pipelines.get('matmul', 'main', {
+    WEIGHT_FN: `weight_${weight.dtype}`,
+    TRANSPOSE_A: false,
+    TRANSPOSE_B: false,
+    ACCUMULATE: true,
+    PART_OF_K: true,
+  });
   for (const part of parts) {
     // A part's rows are rows of W only for a split 2D weight; a whole [batch, N, K] W counts N per batch.
     const [rowBegin, rowCount] = parts.length > 1 ? [part.rowBegin, part.rowCount] : [0, N];
     if (rowCount === 0) continue;
+    // Params in the product's names: M, N' = K, K' = N, the part's rows of W, strides of dout, W, da.
     const uniforms = [rows, K, N, rowBegin, rowCount, M * N, groups > 1 ? N * K : 0, M * K, part.quantBase].map(u32);
     const w = { buffer: part.buffer, size: part.byteLength };
     context.recorder.dispatch(pipeline, [dout, w, da], uniforms, [Math.ceil(K / TILE), Math.ceil(rows / TILE), groups]);
@@ -67,7 +76,7 @@ function storedWeightInputGradient(context: OpContext, weight: Tensor, da: GPUBu
  * dispatch of the forward's 64×64 workgroup-tiled kernel with transposed-operand variants, adding
  * straight into the gradient: no transposed copies, no temporaries. A B broadcast over the batch
  * gets one dB whose inner dimension runs over batch · M rows. With B stored [N, K] (transposeB),
- * dA comes from matmul-backward.wgsl, which also takes a frozen non-f32 or split B.
+ * dA comes from the PART_OF_K variant, which also takes a frozen non-f32 or split B.
  */
 export function matmulBackward(context: OpContext, params: MatmulBackwardParams): void {
   const { batch, M, N, K, broadcastB } = checkMatmulBackward(params);

@@ -45,7 +45,7 @@ export function matmul(context: OpContext, params: MatmulParams): void {
       const pipeline = context.pipelines.get('matvec', 'main_kn', { WEIGHT_FN: weightFn });
       context.recorder.dispatch(pipeline, bindings, uniforms, [Math.ceil(nCount / 256), 1, batch]);
     } else {
-      const pipeline = context.pipelines.get('matmul', 'main', { WEIGHT_FN: weightFn, TRANSPOSE_A: false, TRANSPOSE_B: transposeB, ACCUMULATE: false });
+      const pipeline = context.pipelines.get('matmul', 'main', { WEIGHT_FN: weightFn, TRANSPOSE_A: false, TRANSPOSE_B: transposeB, ACCUMULATE: false, PART_OF_K: false });
       context.recorder.dispatch(pipeline, bindings, uniforms, [Math.ceil(nCount / TILE), Math.ceil(M / TILE), batch]);
     }
   }

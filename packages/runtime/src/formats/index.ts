@@ -29,6 +29,6 @@ export { QK_K, dequantizeQ4_K, dequantizeQ6_K } from './gguf/k-quants.js';
 export { TINY_LLAMA, TINY_QWEN2, headDim, hfConfigJson, validateTestModelConfig, type TestModelConfig } from './test-model/test-model-config.js';
 export { ggufTensorName, testModelGguf, testModelHfFiles, testModelInMemory, testModelWeights, type TestGgufType, type WeightTensor } from './test-model/test-model.js';
 export { writeTestModel, type WriteTestModelOptions } from './test-model/write-test-model.js';
-export { permuteForInterleavedRope } from './test-model/rope-permute.js';
+export { permuteForInterleavedRope, reorderRopeRows } from './test-model/rope-permute.js';
 export { SeededRandom } from './test-model/seeded-random.js';
 export { MIN_TEST_VOCAB_SIZE, byteSymbols, testVocabulary, tokenizerConfigJson, tokenizerGgufMetadata, tokenizerJson, type TestVocabulary } from './test-model/test-tokenizer.js';

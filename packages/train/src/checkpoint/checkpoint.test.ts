@@ -1,20 +1,19 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createReferenceBackend, createWasmBackend, type Backend } from '@cria/kernels';
 import { concatBytes, configFromHf, encodeSafetensors, MemoryByteSource, SafetensorsFile } from '@cria/runtime';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DataLoader } from '../data/data-loader.js';
 import { packExamples } from '../data/packing.js';
 import { LlamaTrainingModel } from '../model/llama-training-model.js';
 import { Trainer, type TrainerOptions } from '../trainer.js';
 import { CheckpointError, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { temporaryDirectory } from '../testing/test-resources.js';
 
 const CONFIG = configFromHf({ architectures: ['LlamaForCausalLM'], vocab_size: 32, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2 });
 const OPTIONS: TrainerOptions = { weightDecay: 0.1, maxGradNorm: 1, schedule: { learningRate: 1e-2, warmupSteps: 2, totalSteps: 8 } };
 const SEEDS = { model: 1, data: 2 };
-const directory = mkdtempSync(join(tmpdir(), 'cria-train-checkpoint-'));
-afterAll(() => rmSync(directory, { recursive: true, force: true }));
+const directory = temporaryDirectory('cria-train-checkpoint-');
 
 function loader(): DataLoader {
   const examples = Array.from({ length: 12 }, (_, i) => {

@@ -1,16 +1,15 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createReferenceBackend } from '@cria/kernels';
 import { configFromHf } from '@cria/runtime';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { loadCheckpoint } from './checkpoint.js';
 import { LlamaTrainingModel } from '../model/llama-training-model.js';
 import { Trainer } from '../trainer.js';
+import { temporaryDirectory } from '../testing/test-resources.js';
 
-const directory = mkdtempSync(join(tmpdir(), 'cria-train-kill-'));
-afterAll(() => rmSync(directory, { recursive: true, force: true }));
+const directory = temporaryDirectory('cria-train-kill-');
 
 const CONFIG_JSON = JSON.stringify({ architectures: ['LlamaForCausalLM'], vocab_size: 32, hidden_size: 64, intermediate_size: 128, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2 });
 

@@ -1,11 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWasmBackend, createWebGPUBackend, type Backend } from '@cria/kernels';
-import { createEngine, TINY_LLAMA, writeTestModel } from '@cria/runtime';
+import { createEngine } from '@cria/runtime';
 import { loadTokenizer, type Tokenizer } from '@cria/tokenizer';
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DataLoader } from '../data/data-loader.js';
 import { packExamples } from '../data/packing.js';
 import { tokenizeExample } from '../data/training-example.js';
@@ -13,6 +11,7 @@ import { TrainingInputError } from '../errors.js';
 import { exportHfModel } from '../export/hf-export.js';
 import { openPretrainedWeights } from '../loading/pretrained-weights.js';
 import { LlamaTrainingModel, type ModelOptions } from '../model/llama-training-model.js';
+import { tinyLlamaCheckpoint } from '../testing/test-resources.js';
 import { Trainer } from '../trainer.js';
 import { generateText } from './generate-text.js';
 
@@ -24,18 +23,11 @@ const CHAT = [{ role: 'user' as const, content: 'say 3' }];
 
 type WasmBackend = Backend & { readonly bytesInUse: number };
 
-let directory: string;
-let modelDirectory: string;
+const { directory, hf: modelDirectory } = tinyLlamaCheckpoint('cria-generate-text-');
 let tokenizer: Tokenizer;
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'cria-generate-text-'));
-  await writeTestModel(directory, TINY_LLAMA, { ggufTypes: [] });
-  modelDirectory = join(directory, 'hf');
   tokenizer = loadTokenizer(await readFile(join(modelDirectory, 'tokenizer.json'), 'utf8'), await readFile(join(modelDirectory, 'tokenizer_config.json'), 'utf8'));
-});
-afterAll(async () => {
-  if (directory) await rm(directory, { recursive: true, force: true });
 });
 
 /** A model trained `steps` steps on PAIRS and CHATS (enough to change its greedy answers). */

@@ -1,33 +1,25 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createWasmBackend, type WasmBackend } from '@cria/kernels';
 import {
   BlobByteSource, encodeGguf, gguf, GgufFile, MemoryByteSource, openFileSource, TINY_LLAMA, TINY_QWEN2, UnsupportedArchitectureError, writeTestModel,
   type ByteSource, type GgufWriteTensor, type WritableGgmlType,
 } from '@cria/runtime';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TrainingInputError } from '../errors.js';
 import { ggufTensorName } from '../export/gguf-export.js';
 import type { LoraOptions } from '../lora/lora-options.js';
 import { LlamaTrainingModel } from '../model/llama-training-model.js';
 import { fingerprint, recordingSource } from '../testing/model-parity.js';
+import { sharedWasmBackend, temporaryDirectory } from '../testing/test-resources.js';
 import { openGgufWeights, openGgufWeightsFile } from './gguf-weights.js';
 import { openPretrainedWeights } from './pretrained-weights.js';
 import { readAllWeights } from './read-all-weights.js';
 import { unpermuteInterleavedRope } from './rope-unpermute.js';
 
-const directory = mkdtempSync(join(tmpdir(), 'cria-gguf-training-'));
+const directory = temporaryDirectory('cria-gguf-training-');
+const backend = sharedWasmBackend();
 const LORA: LoraOptions = { rank: 2, alpha: 4, targets: ['q', 'k', 'v', 'down'], seed: 1 };
 const LINEAR = /\.(q|k|v|o|gate|up|down)_proj\.weight$/;
-let backend: WasmBackend;
-beforeAll(async () => {
-  backend = await createWasmBackend({ threads: 1 });
-});
-afterAll(() => {
-  backend?.dispose();
-  rmSync(directory, { recursive: true, force: true });
-});
 
 describe.each([['llama', TINY_LLAMA], ['qwen2', TINY_QWEN2]] as const)('a %s GGUF as the training input', (name, testConfig) => {
   const modelDirectory = join(directory, name);
@@ -66,8 +58,8 @@ describe.each([['llama', TINY_LLAMA], ['qwen2', TINY_QWEN2]] as const)('a %s GGU
   ] as const;
   it.each(cases)('$type, $mode: load gives the model the all-f32 map gave', async ({ type, options }) => {
     const source = await openGgufWeightsFile(path(type));
-    const before = await fingerprint(LlamaTrainingModel.fromWeights(backend, source.config, await readAllWeights(source), options));
-    const after = await fingerprint(await LlamaTrainingModel.load(backend, await openGgufWeightsFile(path(type)), options));
+    const before = await fingerprint(LlamaTrainingModel.fromWeights(backend(), source.config, await readAllWeights(source), options));
+    const after = await fingerprint(await LlamaTrainingModel.load(backend(), await openGgufWeightsFile(path(type)), options));
     expect(after.parameters).toEqual(before.parameters);
     expect(after.logits).toEqual(before.logits);
     expect(after.loss).toBe(before.loss);
@@ -78,8 +70,8 @@ describe.each([['llama', TINY_LLAMA], ['qwen2', TINY_QWEN2]] as const)('a %s GGU
     const blob = new Blob([readFileSync(path(type))]);
     const opened = await openGgufWeights(new BlobByteSource(blob, `${name}-${type}.gguf`));
     expect(opened.quantizedBase).toBe(dtype);
-    const { source, reads, closed } = recordingSource(opened, () => backend.bytesInUse);
-    const model = await LlamaTrainingModel.load(backend, source, { lora: LORA, baseDtype: source.quantizedBase });
+    const { source, reads, closed } = recordingSource(opened, () => backend().bytesInUse);
+    const model = await LlamaTrainingModel.load(backend(), source, { lora: LORA, baseDtype: source.quantizedBase });
     expect(closed()).toBe(true);
 
     const { config } = model;
@@ -94,7 +86,7 @@ describe.each([['llama', TINY_LLAMA], ['qwen2', TINY_QWEN2]] as const)('a %s GGU
 
     const file = await GgufFile.open(await openFileSource(path(type)));
     try {
-      const stored = async (parameter: string) => new Uint8Array(((await backend.read(model.parameters.get(parameter).value)) as Uint8Array).slice());
+      const stored = async (parameter: string) => new Uint8Array(((await backend().read(model.parameters.get(parameter).value)) as Uint8Array).slice());
       const fileBytes = (parameter: string) => file.readBytes(ggufTensorName(parameter));
       const q = 'model.layers.1.self_attn.q_proj.weight';
       const rows = config.numHeads * config.headDim;
@@ -161,9 +153,9 @@ describe('a GGUF that is not a training input gets a typed error before anything
       },
     };
     const source = await openGgufWeights(failing);
-    const before = backend.bytesInUse;
-    await expect(LlamaTrainingModel.load(backend, source, { lora: LORA, baseDtype: 'q4_0' })).rejects.toThrow('connection reset');
-    expect(backend.bytesInUse).toBe(before);
+    const before = backend().bytesInUse;
+    await expect(LlamaTrainingModel.load(backend(), source, { lora: LORA, baseDtype: 'q4_0' })).rejects.toThrow('connection reset');
+    expect(backend().bytesInUse).toBe(before);
     expect(closed).toBe(true);
   });
 });

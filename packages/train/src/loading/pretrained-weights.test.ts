@@ -1,27 +1,19 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createWasmBackend, type WasmBackend } from '@cria/kernels';
 import { concatBytes, configFromHf, encodeSafetensors, MemoryByteSource, SafetensorsFile, TINY_LLAMA, TINY_QWEN2, writeTestModel, type SafetensorsWriteTensor } from '@cria/runtime';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TrainingInputError } from '../errors.js';
 import type { LoraOptions } from '../lora/lora-options.js';
 import { initialLlamaWeights } from '../model/llama-parameters.js';
 import { LlamaTrainingModel } from '../model/llama-training-model.js';
 import { fingerprint, recordingSource } from '../testing/model-parity.js';
+import { sharedWasmBackend, temporaryDirectory } from '../testing/test-resources.js';
 import { openPretrainedWeights } from './pretrained-weights.js';
 import { readAllWeights } from './read-all-weights.js';
 
-const directory = mkdtempSync(join(tmpdir(), 'cria-pretrained-training-'));
+const directory = temporaryDirectory('cria-pretrained-training-');
+const backend = sharedWasmBackend();
 const LORA: LoraOptions = { rank: 2, alpha: 4, targets: ['q', 'v', 'up'], seed: 3 };
-let backend: WasmBackend;
-beforeAll(async () => {
-  backend = await createWasmBackend({ threads: 1 });
-});
-afterAll(() => {
-  backend?.dispose();
-  rmSync(directory, { recursive: true, force: true });
-});
 
 describe.each([['llama F32', TINY_LLAMA, 'F32'], ['qwen2 BF16', TINY_QWEN2, 'BF16']] as const)('a Hugging Face %s checkpoint', (name, testConfig, hfDtype) => {
   const modelDirectory = join(directory, name.replace(' ', '-'), 'hf');
@@ -36,9 +28,9 @@ describe.each([['llama F32', TINY_LLAMA, 'F32'], ['qwen2 BF16', TINY_QWEN2, 'BF1
     { mode: 'QLoRA q4_0', options: { lora: LORA, baseDtype: 'q4_0' } },
   ] as const)('$mode: load gives the model the all-f32 map gave', async ({ options }) => {
     const source = await openPretrainedWeights(modelDirectory);
-    const before = await fingerprint(LlamaTrainingModel.fromWeights(backend, source.config, await readAllWeights(source), options));
-    const { source: recorded, reads, closed } = recordingSource(await openPretrainedWeights(modelDirectory), () => backend.bytesInUse);
-    const after = await fingerprint(await LlamaTrainingModel.load(backend, recorded, options));
+    const before = await fingerprint(LlamaTrainingModel.fromWeights(backend(), source.config, await readAllWeights(source), options));
+    const { source: recorded, reads, closed } = recordingSource(await openPretrainedWeights(modelDirectory), () => backend().bytesInUse);
+    const after = await fingerprint(await LlamaTrainingModel.load(backend(), recorded, options));
     expect(after.parameters).toEqual(before.parameters);
     expect(after.logits).toEqual(before.logits);
     expect(after.loss).toBe(before.loss);
@@ -51,7 +43,7 @@ it('reports progress per tensor and stops on abort, freeing what it uploaded and
   const modelDirectory = join(directory, 'llama-F32', 'hf');
   const progress: number[] = [];
   let total = 0;
-  const model = await LlamaTrainingModel.load(backend, await openPretrainedWeights(modelDirectory), {
+  const model = await LlamaTrainingModel.load(backend(), await openPretrainedWeights(modelDirectory), {
     onProgress: ({ loadedBytes, totalBytes }) => {
       progress.push(loadedBytes);
       total = totalBytes;
@@ -62,12 +54,12 @@ it('reports progress per tensor and stops on abort, freeing what it uploaded and
   expect(total).toBe(4 * model.parameters.count); // an F32 checkpoint stores 4 bytes per parameter
   model.dispose();
 
-  const before = backend.bytesInUse;
+  const before = backend().bytesInUse;
   const controller = new AbortController();
-  const { source, closed } = recordingSource(await openPretrainedWeights(modelDirectory), () => backend.bytesInUse);
-  const loading = LlamaTrainingModel.load(backend, source, { signal: controller.signal, onProgress: ({ item }) => item === 'model.layers.0.mlp.up_proj.weight' && controller.abort() });
+  const { source, closed } = recordingSource(await openPretrainedWeights(modelDirectory), () => backend().bytesInUse);
+  const loading = LlamaTrainingModel.load(backend(), source, { signal: controller.signal, onProgress: ({ item }) => item === 'model.layers.0.mlp.up_proj.weight' && controller.abort() });
   await expect(loading).rejects.toThrow(/abort/i);
-  expect(backend.bytesInUse).toBe(before);
+  expect(backend().bytesInUse).toBe(before);
   expect(closed()).toBe(true);
 });
 
@@ -78,8 +70,8 @@ describe('a model from scratch', () => {
     { mode: 'QLoRA q4_0', options: { lora: LORA, baseDtype: 'q4_0' } },
   ] as const)('$mode: initialize (one tensor drawn at a time) gives the model of the whole initial map', async ({ options }) => {
     const init = { seed: 9, std: 0.05, padTokenId: 3 };
-    const before = await fingerprint(LlamaTrainingModel.fromWeights(backend, config, initialLlamaWeights(config, init), options));
-    const after = await fingerprint(LlamaTrainingModel.initialize(backend, config, init, options));
+    const before = await fingerprint(LlamaTrainingModel.fromWeights(backend(), config, initialLlamaWeights(config, init), options));
+    const after = await fingerprint(LlamaTrainingModel.initialize(backend(), config, init, options));
     expect(after.parameters).toEqual(before.parameters);
     expect(after.logits).toEqual(before.logits);
   });

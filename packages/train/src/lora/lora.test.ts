@@ -1,5 +1,5 @@
 import { createReferenceBackend, createWasmBackend, dequantizeQ8_0, quantizeQ8_0, type Backend } from '@cria/kernels';
-import { configFromHf, SeededRandom } from '@cria/runtime';
+import { SeededRandom } from '@cria/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlamaTrainingModel } from '../model/llama-training-model.js';
 import { initialLlamaWeights } from '../model/llama-parameters.js';
@@ -7,17 +7,8 @@ import type { TrainingBatch } from '../model/training-batch.js';
 import { relativeError } from '../testing/golden-fixture.js';
 import { Trainer } from '../trainer.js';
 import { mergedWeights } from './merge-lora.js';
+import { TINY_TRAINING_CONFIG as CONFIG } from '../testing/tiny-config.js';
 
-const CONFIG = configFromHf({
-  architectures: ['LlamaForCausalLM'],
-  vocab_size: 32,
-  hidden_size: 64,
-  intermediate_size: 128,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  rms_norm_eps: 1e-5,
-});
 const ALL = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 
 function randomBatch(seed: number, B = 2, T = 8): TrainingBatch {

@@ -1,28 +1,20 @@
-import { byteLength, createReferenceBackend, createWasmBackend, dequantizeQ4_0, quantizeQ4_0, type WasmBackend } from '@cria/kernels';
-import { configFromHf, SeededRandom } from '@cria/runtime';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { byteLength, createReferenceBackend, createWasmBackend, dequantizeQ4_0, quantizeQ4_0 } from '@cria/kernels';
+import { SeededRandom } from '@cria/runtime';
+import { describe, expect, it } from 'vitest';
 import { LlamaTrainingModel } from '../model/llama-training-model.js';
 import { initialLlamaWeights } from '../model/llama-parameters.js';
 import type { Parameter } from '../parameters/parameter-store.js';
 import { relativeError } from '../testing/golden-fixture.js';
+import { sharedWasmBackend } from '../testing/test-resources.js';
 import { AdamW } from '../optim/adamw-optimizer.js';
 import { loraNames } from './lora-adapters.js';
+import { TINY_TRAINING_CONFIG as CONFIG } from '../testing/tiny-config.js';
 
 /**
  * QLoRA's point is fine-tuning a base that would not fit in f32: the Q4_0 base must stay Q4_0 on the
  * backend (the input gradient reads its blocks as stored), and the gradients must be those of LoRA
  * on the dequantized f32 base.
  */
-const CONFIG = configFromHf({
-  architectures: ['LlamaForCausalLM'],
-  vocab_size: 32,
-  hidden_size: 64,
-  intermediate_size: 128,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  rms_norm_eps: 1e-5,
-});
 // q, v and down get adapters; k, o, gate and up stay plain frozen Q4_0 layers the gradient flows through.
 const LORA = { rank: 4, alpha: 8, targets: ['q', 'v', 'down'] as const, seed: 7 };
 const ALIGNMENT = 16; // the wasm allocator's block size
@@ -53,19 +45,15 @@ function batch() {
 }
 
 describe('QLoRA on a Q4_0 base (wasm)', () => {
-  let backend: WasmBackend;
+  const backend = sharedWasmBackend();
   const base = initialLlamaWeights(CONFIG, { seed: 5, std: 0.1 });
   const adapter = randomAdapters();
-  beforeAll(async () => {
-    backend = await createWasmBackend({ threads: 1 });
-  });
-  afterAll(() => backend?.dispose());
 
   it('holds no f32 copy of the base: bytes in use after setup = Q4_0 base + f32 rest + adapters, their gradients and AdamW moments', () => {
-    const before = backend.bytesInUse;
-    const model = LlamaTrainingModel.fromWeights(backend, CONFIG, base, { lora: LORA, adapter, baseDtype: 'q4_0' });
-    const optimizer = new AdamW(backend, model.parameters.trainable);
-    const used = backend.bytesInUse - before;
+    const before = backend().bytesInUse;
+    const model = LlamaTrainingModel.fromWeights(backend(), CONFIG, base, { lora: LORA, adapter, baseDtype: 'q4_0' });
+    const optimizer = new AdamW(backend(), model.parameters.trainable);
+    const used = backend().bytesInUse - before;
 
     const f32Bytes = (parameter: Parameter) => aligned(4 * parameter.value.size);
     const frozen = model.parameters.all.filter((parameter) => !parameter.grad);
@@ -81,7 +69,7 @@ describe('QLoRA on a Q4_0 base (wasm)', () => {
     expect(quantizedElements * 4).toBeGreaterThan(used);
     optimizer.dispose();
     model.dispose();
-    expect(backend.bytesInUse).toBe(before);
+    expect(backend().bytesInUse).toBe(before);
   });
 });
 

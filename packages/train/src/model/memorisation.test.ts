@@ -1,20 +1,11 @@
 import { createWasmBackend } from '@cria/kernels';
-import { configFromHf, SeededRandom } from '@cria/runtime';
+import { SeededRandom } from '@cria/runtime';
 import { expect, it } from 'vitest';
 import { IGNORE_INDEX, type TrainingBatch } from './training-batch.js';
 import { Trainer } from '../trainer.js';
 import { LlamaTrainingModel } from './llama-training-model.js';
+import { TINY_TRAINING_CONFIG as CONFIG } from '../testing/tiny-config.js';
 
-const CONFIG = configFromHf({
-  architectures: ['LlamaForCausalLM'],
-  vocab_size: 32,
-  hidden_size: 64,
-  intermediate_size: 128,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  rms_norm_eps: 1e-5,
-});
 const STEPS = 120;
 const THRESHOLD = 0.05;
 

@@ -1,11 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { browserModelLocation, createEngine, TINY_LLAMA, writeTestModel, type MessageEndpoint } from '@cria/runtime';
+import { browserModelLocation, createEngine, TINY_LLAMA, type MessageEndpoint } from '@cria/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NothingToLearnError } from '../data/packing-stats.js';
 import { TrainingInputError } from '../errors.js';
 import { parsePeftAdapter } from '../export/peft-adapter.js';
+import { tinyLlamaCheckpoint } from '../testing/test-resources.js';
 import { createWorkerTrainer, type WorkerTrainer } from './create-worker-trainer.js';
 import type { FineTuneEvent, FineTuneJob } from './fine-tune-job.js';
 import { serveTrainer } from './serve-trainer.js';
@@ -25,20 +23,15 @@ const DATASET = [
   ['color?', 'blue'],
 ].map(([user, assistant]) => JSON.stringify({ messages: [{ role: 'user', content: user }, { role: 'assistant', content: assistant }] })).join('\n');
 
-let directory: string;
+const checkpoint = tinyLlamaCheckpoint('cria-worker-trainer-');
 let trainer: WorkerTrainer;
 let job: FineTuneJob;
 
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'cria-worker-trainer-'));
-  await writeTestModel(directory, TINY_LLAMA, { ggufTypes: [] });
+beforeAll(() => {
   trainer = createWorkerTrainer(workerPair());
-  job = { model: join(directory, 'hf'), dataset: DATASET, backend: 'wasm', sequenceLength: 48, batchSize: 2, epochs: 20, learningRate: 3e-3 };
+  job = { model: checkpoint.hf, dataset: DATASET, backend: 'wasm', sequenceLength: 48, batchSize: 2, epochs: 20, learningRate: 3e-3 };
 });
-afterAll(async () => {
-  trainer?.dispose();
-  if (directory) await rm(directory, { recursive: true, force: true });
-});
+afterAll(() => trainer?.dispose());
 
 describe('createWorkerTrainer', () => {
   it('fine-tunes in the worker, streams every step, exports a model that chats with what it learned', async () => {
