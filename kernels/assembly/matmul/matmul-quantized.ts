@@ -8,7 +8,7 @@ import {
   packQuantizedActivations,
   packQuantizedWeights,
 } from './pack-quantized';
-import { pairKernel, pairKernel4x8, quadKernel, quadKernel4x8 } from './quantized-kernels';
+import { kernel4x8 } from './quantized-kernels';
 
 /**
  * out[M, N] = a[M, K] · W[N, K]ᵀ for Q8_0 / Q4_0 weights and M ≥ 4 (prefill), with integer dot
@@ -67,32 +67,21 @@ function rowPass(out: usize, a: usize, w: usize, dtype: i32, rowBytes: usize, M:
   const panel = work + <usize>align16(slivers * <i32>sliverBytes);
   const outStride = <usize>N << 2;
   packQuantizedActivations(a, <usize>K << 2, M, K, quads, work);
-  // Groups in pairs: 4 activation rows × 8 weight rows per kernel call; a last odd group runs 4 × 4.
+  // Groups in pairs: 4 activation rows × 8 weight rows per kernel call; a last odd group runs with
+  // its panel as both halves of the tile.
   const second = panel + <usize>blocks * <usize>(quads ? QUAD_WEIGHT_BYTES : PAIR_WEIGHT_BYTES);
-  let g = g0;
-  for (; g + 2 <= g1; g += 2) {
+  for (let g = g0; g < g1; g += 2) {
     const n0 = g << 2;
-    const columns = min32(4, N - n0 - 4);
-    packQuantizedWeights(w, dtype, rowBytes, n0, 4, blocks, quads, panel);
-    packQuantizedWeights(w, dtype, rowBytes, n0 + 4, columns, blocks, quads, second);
+    const columns = min32(min32(8, (g1 - g) << 2), N - n0);
+    packQuantizedWeights(w, dtype, rowBytes, n0, min32(4, columns), blocks, quads, panel);
+    if (columns > 4) packQuantizedWeights(w, dtype, rowBytes, n0 + 4, columns - 4, blocks, quads, second);
+    const panelB = columns > 4 ? second : panel;
     for (let s = 0; s < slivers; s++) {
       const activations = work + <usize>s * sliverBytes;
       const target = out + <usize>(s << 2) * outStride + (<usize>n0 << 2);
       const rows = min32(4, M - (s << 2));
-      if (quads) quadKernel4x8(activations, panel, second, blocks, target, outStride, rows, columns);
-      else pairKernel4x8(activations, panel, second, blocks, target, outStride, rows, columns);
-    }
-  }
-  for (; g < g1; g++) {
-    const n0 = g << 2;
-    const columns = min32(4, N - n0);
-    packQuantizedWeights(w, dtype, rowBytes, n0, columns, blocks, quads, panel);
-    for (let s = 0; s < slivers; s++) {
-      const activations = work + <usize>s * sliverBytes;
-      const target = out + <usize>(s << 2) * outStride + (<usize>n0 << 2);
-      const rows = min32(4, M - (s << 2));
-      if (quads) quadKernel(activations, panel, blocks, target, outStride, rows, columns);
-      else pairKernel(activations, panel, blocks, target, outStride, rows, columns);
+      if (quads) kernel4x8<i8>(activations, panel, panelB, blocks, target, outStride, rows, columns);
+      else kernel4x8<i16>(activations, panel, panelB, blocks, target, outStride, rows, columns);
     }
   }
 }

@@ -1,6 +1,6 @@
 import { BLOCK, DTYPE_Q8_0, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, f16ToF32, f16x4ToF32 } from '../common/decode';
-import { align16, horizontalMax, horizontalSum, horizontalSumI32, madd } from '../common/simd';
-import { roundToInt } from './pack-quantized';
+import { align16, horizontalSum, horizontalSumI32, madd } from '../common/simd';
+import { blockScale, codeSum, codesI16, inverseScale } from './quantize-block';
 
 /**
  * Q8_0 / Q4_0 matvec with integer dot products, llama.cpp's q8_0 × q8_0 / q4_0 scheme: the
@@ -40,22 +40,14 @@ export function quantizeActivation(x: usize, K: i32, work: usize): void {
   const sums = sumsOf(work, blocks);
   const quants = quantsOf(work, blocks);
   const wide = wideOf(work, blocks, K);
-  const ones = i16x8.splat(1);
   for (let block = 0; block < blocks; block++) {
     const source = x + (<usize>block << 7);
     const v0 = v128.load(source), v1 = v128.load(source, 16), v2 = v128.load(source, 32), v3 = v128.load(source, 48);
     const v4 = v128.load(source, 64), v5 = v128.load(source, 80), v6 = v128.load(source, 96), v7 = v128.load(source, 112);
-    const largest = f32x4.pmax(
-      f32x4.pmax(f32x4.pmax(f32x4.abs(v0), f32x4.abs(v1)), f32x4.pmax(f32x4.abs(v2), f32x4.abs(v3))),
-      f32x4.pmax(f32x4.pmax(f32x4.abs(v4), f32x4.abs(v5)), f32x4.pmax(f32x4.abs(v6), f32x4.abs(v7))),
-    );
-    const d: f32 = horizontalMax(largest) / 127;
-    const inverse = f32x4.splat(d != 0 ? 1 / d : 0);
+    const d = blockScale(v0, v1, v2, v3, v4, v5, v6, v7);
     store<f32>(work + (<usize>block << 2), d);
-    const w0 = i16x8.narrow_i32x4_s(roundToInt(v0, inverse), roundToInt(v1, inverse));
-    const w1 = i16x8.narrow_i32x4_s(roundToInt(v2, inverse), roundToInt(v3, inverse));
-    const w2 = i16x8.narrow_i32x4_s(roundToInt(v4, inverse), roundToInt(v5, inverse));
-    const w3 = i16x8.narrow_i32x4_s(roundToInt(v6, inverse), roundToInt(v7, inverse));
+    const inverse = inverseScale(d);
+    const w0 = codesI16(v0, v1, inverse), w1 = codesI16(v2, v3, inverse), w2 = codesI16(v4, v5, inverse), w3 = codesI16(v6, v7, inverse);
     const target16 = wide + (<usize>block << 6);
     v128.store(target16, w0);
     v128.store(target16, w1, 16);
@@ -66,11 +58,7 @@ export function quantizeActivation(x: usize, K: i32, work: usize): void {
     const offset = <usize>block << 5;
     v128.store(quants + offset, q0);
     v128.store(quants + offset, q1, 16);
-    const sum = i32x4.add(
-      i32x4.add(i32x4.dot_i16x8_s(w0, ones), i32x4.dot_i16x8_s(w1, ones)),
-      i32x4.add(i32x4.dot_i16x8_s(w2, ones), i32x4.dot_i16x8_s(w3, ones)),
-    );
-    store<i32>(sums + (<usize>block << 2), horizontalSumI32(sum));
+    store<i32>(sums + (<usize>block << 2), codeSum(w0, w1, w2, w3));
   }
 }
 

@@ -38,13 +38,17 @@ export function microKernel4x8(kc: i32, a: usize, b: usize, c: usize, cStride: u
     c20 = f32x4.add(c20, v128.load(c + 2 * cStride)); c21 = f32x4.add(c21, v128.load(c + 2 * cStride, 16));
     c30 = f32x4.add(c30, v128.load(c + 3 * cStride)); c31 = f32x4.add(c31, v128.load(c + 3 * cStride, 16));
   }
+  storeTile4x8(c, cStride, c00, c01, c10, c11, c20, c21, c30, c31);
+}
+
+/** Stores a 4×8 f32 tile held as rows of two vectors (c<row><half>) at `c`, row stride `cStride` bytes. */
+// @ts-ignore: decorator
+@inline
+export function storeTile4x8(c: usize, cStride: usize, c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128): void {
   v128.store(c, c00); v128.store(c, c01, 16);
-  c += cStride;
-  v128.store(c, c10); v128.store(c, c11, 16);
-  c += cStride;
-  v128.store(c, c20); v128.store(c, c21, 16);
-  c += cStride;
-  v128.store(c, c30); v128.store(c, c31, 16);
+  v128.store(c + cStride, c10); v128.store(c + cStride, c11, 16);
+  v128.store(c + 2 * cStride, c20); v128.store(c + 2 * cStride, c21, 16);
+  v128.store(c + 3 * cStride, c30); v128.store(c + 3 * cStride, c31, 16);
 }
 
 /**

@@ -1,5 +1,5 @@
-import { BLOCK, DTYPE_Q8_0, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, f16ToF32 } from '../common/decode';
-import { horizontalMax, horizontalSumI32 } from '../common/simd';
+import { BLOCK, DTYPE_Q8_0, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, f16x4ToF32 } from '../common/decode';
+import { blockScale, codeSum, codesI16, inverseScale } from './quantize-block';
 
 /**
  * Packing for the integer matmul (matmul-quantized.ts): activation rows are quantized to int8
@@ -75,47 +75,19 @@ export function packQuantizedActivations(a: usize, stride: usize, rows: i32, K: 
   }
 }
 
-/** 1.5·2^23: adding it rounds |x| < 2^22 to the nearest integer (ties to even) in the low mantissa bits. */
-const ROUNDING_MAGIC: f32 = 12582912.0;
-
-/**
- * round(values · inverse) as i32x4, for |values · inverse| ≤ 127.5: (x + 1.5·2^23)'s bits minus the
- * magic's bits is round-to-nearest-even(x), in 3 instructions where `trunc_sat(nearest(x))` takes
- * about 10 on x64 (the saturating conversion guards NaN and overflow that cannot occur here) and
- * made quantization cost 3 cycles per value, a tenth of a SmolLM2 prefill.
- */
-// @ts-ignore: decorator
-@inline
-export function roundToInt(values: v128, inverse: v128): v128 {
-  const magic = f32x4.splat(ROUNDING_MAGIC);
-  return i32x4.sub(f32x4.add(f32x4.mul(values, inverse), magic), magic);
-}
-
 /** One block of 32 floats at `source` → row `r` of the 4-row unit at `target`. */
 function quantizeBlock(source: usize, target: usize, r: i32, quads: bool): void {
   const v0 = v128.load(source), v1 = v128.load(source, 16), v2 = v128.load(source, 32), v3 = v128.load(source, 48);
   const v4 = v128.load(source, 64), v5 = v128.load(source, 80), v6 = v128.load(source, 96), v7 = v128.load(source, 112);
-  const largest = f32x4.pmax(
-    f32x4.pmax(f32x4.pmax(f32x4.abs(v0), f32x4.abs(v1)), f32x4.pmax(f32x4.abs(v2), f32x4.abs(v3))),
-    f32x4.pmax(f32x4.pmax(f32x4.abs(v4), f32x4.abs(v5)), f32x4.pmax(f32x4.abs(v6), f32x4.abs(v7))),
-  );
-  const d: f32 = horizontalMax(largest) / 127;
-  const inverse = f32x4.splat(d != 0 ? 1 / d : 0);
-  const w0 = i16x8.narrow_i32x4_s(roundToInt(v0, inverse), roundToInt(v1, inverse));
-  const w1 = i16x8.narrow_i32x4_s(roundToInt(v2, inverse), roundToInt(v3, inverse));
-  const w2 = i16x8.narrow_i32x4_s(roundToInt(v4, inverse), roundToInt(v5, inverse));
-  const w3 = i16x8.narrow_i32x4_s(roundToInt(v6, inverse), roundToInt(v7, inverse));
+  const d = blockScale(v0, v1, v2, v3, v4, v5, v6, v7);
+  const inverse = inverseScale(d);
+  const w0 = codesI16(v0, v1, inverse), w1 = codesI16(v2, v3, inverse), w2 = codesI16(v4, v5, inverse), w3 = codesI16(v6, v7, inverse);
   if (quads) {
     const row = target + (<usize>r << 5);
     v128.store(row, i8x16.narrow_i16x8_s(w0, w1));
     v128.store(row, i8x16.narrow_i16x8_s(w2, w3), 16);
     store<f32>(target + 128 + (<usize>r << 2), d);
-    const ones = i16x8.splat(1);
-    const sum = i32x4.add(
-      i32x4.add(i32x4.dot_i16x8_s(w0, ones), i32x4.dot_i16x8_s(w1, ones)),
-      i32x4.add(i32x4.dot_i16x8_s(w2, ones), i32x4.dot_i16x8_s(w3, ones)),
-    );
-    store<i32>(target + 144 + (<usize>r << 2), horizontalSumI32(sum) << 3);
+    store<i32>(target + 144 + (<usize>r << 2), codeSum(w0, w1, w2, w3) << 3);
   } else {
     const row = target + (<usize>r << 6);
     v128.store(row, w0);
@@ -140,13 +112,16 @@ export function packQuantizedWeights(w: usize, dtype: i32, rowBytes: usize, n0: 
   const r1 = count > 1 ? r0 + rowBytes : r0;
   const r2 = count > 2 ? r0 + 2 * rowBytes : r0;
   const r3 = count > 3 ? r0 + 3 * rowBytes : r0;
+  // Lane m of the f16 scale bits is kept for rows that exist; a missing row's zero bits decode to 0.
+  const present = i32x4.gt_s(i32x4.splat(count), i32x4(0, 1, 2, 3));
   for (let block = 0; block < blocks; block++) {
     const offset = <usize>block * blockBytes;
     const target = out + <usize>block * unit;
-    store<f32>(target + scales, f16ToF32(<u32>load<u16>(r0 + offset)));
-    store<f32>(target + scales + 4, count > 1 ? f16ToF32(<u32>load<u16>(r1 + offset)) : 0);
-    store<f32>(target + scales + 8, count > 2 ? f16ToF32(<u32>load<u16>(r2 + offset)) : 0);
-    store<f32>(target + scales + 12, count > 3 ? f16ToF32(<u32>load<u16>(r3 + offset)) : 0);
+    let bits = i32x4.splat(<i32>load<u16>(r0 + offset));
+    bits = i32x4.replace_lane(bits, 1, <i32>load<u16>(r1 + offset));
+    bits = i32x4.replace_lane(bits, 2, <i32>load<u16>(r2 + offset));
+    bits = i32x4.replace_lane(bits, 3, <i32>load<u16>(r3 + offset));
+    v128.store(target + scales, f16x4ToF32(v128.and(bits, present)));
     if (quads) {
       packQuadBlock(r0 + offset, r1 + offset, r2 + offset, r3 + offset, target);
     } else if (q8) {

@@ -1,5 +1,6 @@
 import { BLOCK, decodeRow, rowBytes } from '../common/decode';
 import { align16, madd, min32, partStart } from '../common/simd';
+import { storeTile4x8 } from '../matmul/micro-kernel';
 
 /**
  * da[rows, K] += dout[rows, N] · W[N, K]: the input gradient through a frozen weight stored [N, K]
@@ -105,13 +106,7 @@ function tile4x8(count: i32, d: usize, d1: usize, d2: usize, d3: usize, panel: u
     d += 4;
     panel += 32;
   }
-  v128.store(c, c00); v128.store(c, c01, 16);
-  c += cStride;
-  v128.store(c, c10); v128.store(c, c11, 16);
-  c += cStride;
-  v128.store(c, c20); v128.store(c, c21, 16);
-  c += cStride;
-  v128.store(c, c30); v128.store(c, c31, 16);
+  storeTile4x8(c, cStride, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 /**

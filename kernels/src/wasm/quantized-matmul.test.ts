@@ -8,8 +8,8 @@ import { createWasmBackend } from './create-wasm-backend.js';
 
 /**
  * The integer prefill path (assembly/matmul/matmul-quantized.ts, M ≥ 4 with Q8_0 / Q4_0 weights):
- * prefill-sized shapes with partial 4×4 tiles on both edges, a batched A over one weight, and
- * inputs at the ends of the int8 range, where the Q4_0 kernel's i16 lane sums peak at 30480.
+ * prefill-sized shapes with partial 4×8 tiles on both edges (odd last groups, 1–7 columns), a
+ * batched A over one weight, and inputs at the ends of the int8 range, where the Q4_0 kernel's i16 lane sums peak at 30480.
  */
 const reference = createReferenceBackend();
 const random = new Random(20261122);
