@@ -72,3 +72,39 @@ export function align16(bytes: i32): i32 {
 export function elementStart(size: i32, part: i32, parts: i32): i32 {
   return min32(size, partStart((size + 3) >> 2, part, parts) << 2);
 }
+
+/** [Σ s0, Σ s1, Σ s2, Σ s3]: four horizontal sums by one 4×4 transpose-add. */
+// @ts-ignore: decorator
+@inline
+export function transposeSum(s0: v128, s1: v128, s2: v128, s3: v128): v128 {
+  const a = f32x4.add(v128.shuffle<f32>(s0, s1, 0, 4, 1, 5), v128.shuffle<f32>(s0, s1, 2, 6, 3, 7));
+  const b = f32x4.add(v128.shuffle<f32>(s2, s3, 0, 4, 1, 5), v128.shuffle<f32>(s2, s3, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(a, b, 0, 1, 4, 5), v128.shuffle<f32>(a, b, 2, 3, 6, 7));
+}
+
+/**
+ * The dots of `x` with four rows (`stride` bytes apart) as one f32x4: one accumulator per
+ * row, reduced together by a 4×4 transpose-add, so there is one horizontal sum per four rows.
+ */
+export function dot4(x: usize, row: usize, stride: usize, length: i32): v128 {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  const r1 = row + stride, r2 = r1 + stride, r3 = r2 + stride;
+  let d = 0;
+  for (; d + 4 <= length; d += 4) {
+    const offset = <usize>d << 2;
+    const v = v128.load(x + offset);
+    s0 = madd(v, v128.load(row + offset), s0);
+    s1 = madd(v, v128.load(r1 + offset), s1);
+    s2 = madd(v, v128.load(r2 + offset), s2);
+    s3 = madd(v, v128.load(r3 + offset), s3);
+  }
+  let sums = transposeSum(s0, s1, s2, s3);
+  for (; d < length; d++) {
+    const offset = <usize>d << 2;
+    const v = load<f32>(x + offset);
+    let tail = f32x4.replace_lane(f32x4.splat(v * load<f32>(row + offset)), 1, v * load<f32>(r1 + offset));
+    tail = f32x4.replace_lane(tail, 2, v * load<f32>(r2 + offset));
+    sums = f32x4.add(sums, f32x4.replace_lane(tail, 3, v * load<f32>(r3 + offset)));
+  }
+  return sums;
+}

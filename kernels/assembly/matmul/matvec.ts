@@ -1,5 +1,5 @@
 import { DTYPE_BF16, bf16x4ToF32, f16ToF32, f16x4ToF32 } from '../common/decode';
-import { horizontalSum, madd } from '../common/simd';
+import { dot4, horizontalSum, madd } from '../common/simd';
 
 /**
  * Matrix–vector products for decode (M = 1, and the few rows of a tiny batch): every weight is
@@ -10,36 +10,7 @@ import { horizontalSum, madd } from '../common/simd';
 export function matvecTransposedF32(out: usize, a: usize, b: usize, K: i32, n0: i32, n1: i32): void {
   const rowBytes = <usize>K << 2;
   let n = n0;
-  for (; n + 4 <= n1; n += 4) {
-    const r0 = b + <usize>n * rowBytes;
-    const r1 = r0 + rowBytes;
-    const r2 = r1 + rowBytes;
-    const r3 = r2 + rowBytes;
-    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-    let k = 0;
-    for (; k + 4 <= K; k += 4) {
-      const offset = <usize>k << 2;
-      const x = v128.load(a + offset);
-      s0 = madd(x, v128.load(r0 + offset), s0);
-      s1 = madd(x, v128.load(r1 + offset), s1);
-      s2 = madd(x, v128.load(r2 + offset), s2);
-      s3 = madd(x, v128.load(r3 + offset), s3);
-    }
-    let t0 = horizontalSum(s0), t1 = horizontalSum(s1), t2 = horizontalSum(s2), t3 = horizontalSum(s3);
-    for (; k < K; k++) {
-      const offset = <usize>k << 2;
-      const x = load<f32>(a + offset);
-      t0 += x * load<f32>(r0 + offset);
-      t1 += x * load<f32>(r1 + offset);
-      t2 += x * load<f32>(r2 + offset);
-      t3 += x * load<f32>(r3 + offset);
-    }
-    const target = out + (<usize>n << 2);
-    store<f32>(target, t0);
-    store<f32>(target, t1, 4);
-    store<f32>(target, t2, 8);
-    store<f32>(target, t3, 12);
-  }
+  for (; n + 4 <= n1; n += 4) v128.store(out + (<usize>n << 2), dot4(a, b + <usize>n * rowBytes, rowBytes, K));
   for (; n < n1; n++) store<f32>(out + (<usize>n << 2), dotF32(a, b + <usize>n * rowBytes, K));
 }
 

@@ -1,5 +1,5 @@
 import { exp4, expScalar } from '../common/exp';
-import { align16, horizontalSum, madd, min32 } from '../common/simd';
+import { align16, dot4, horizontalSum, madd, min32, transposeSum } from '../common/simd';
 
 /**
  * Causal grouped-query attention with a KV cache, flash style: keys are visited in blocks of 64,
@@ -225,33 +225,6 @@ function dot(a: usize, b: usize, D: i32): f32 {
   return sum;
 }
 
-/**
- * The dots of one query with four keys (`stride` bytes apart) as one f32x4: one accumulator per
- * key, reduced together by a 4×4 transpose-add, so there is one horizontal sum per four keys.
- */
-function dot4(query: usize, key: usize, stride: usize, D: i32): v128 {
-  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-  const k1 = key + stride, k2 = k1 + stride, k3 = k2 + stride;
-  let d = 0;
-  for (; d + 4 <= D; d += 4) {
-    const offset = <usize>d << 2;
-    const x = v128.load(query + offset);
-    s0 = madd(x, v128.load(key + offset), s0);
-    s1 = madd(x, v128.load(k1 + offset), s1);
-    s2 = madd(x, v128.load(k2 + offset), s2);
-    s3 = madd(x, v128.load(k3 + offset), s3);
-  }
-  let sums = transposeSum(s0, s1, s2, s3);
-  for (; d < D; d++) {
-    const offset = <usize>d << 2;
-    const x = load<f32>(query + offset);
-    let tail = f32x4.replace_lane(f32x4.splat(x * load<f32>(key + offset)), 1, x * load<f32>(k1 + offset));
-    tail = f32x4.replace_lane(tail, 2, x * load<f32>(k2 + offset));
-    sums = f32x4.add(sums, f32x4.replace_lane(tail, 3, x * load<f32>(k3 + offset)));
-  }
-  return sums;
-}
-
 /** accumulator[D] += p0·row0 + p1·row1 + p2·row2 + p3·row3 (rows `stride` bytes apart): one load and store of the accumulator per four keys. */
 function axpy4(accumulator: usize, row: usize, stride: usize, D: i32, p0: f32, p1: f32, p2: f32, p3: f32): void {
   const w0 = f32x4.splat(p0), w1 = f32x4.splat(p1), w2 = f32x4.splat(p2), w3 = f32x4.splat(p3);
@@ -291,15 +264,6 @@ function dot4x2(queryA: usize, queryB: usize, key: usize, stride: usize, D: i32,
   }
   v128.store(outA, f32x4.mul(transposeSum(a0, a1, a2, a3), f32x4.splat(scale)));
   v128.store(outB, f32x4.mul(transposeSum(b0, b1, b2, b3), f32x4.splat(scale)));
-}
-
-/** [Σ s0, Σ s1, Σ s2, Σ s3]: four horizontal sums by one 4×4 transpose-add. */
-// @ts-ignore: decorator
-@inline
-function transposeSum(s0: v128, s1: v128, s2: v128, s3: v128): v128 {
-  const a = f32x4.add(v128.shuffle<f32>(s0, s1, 0, 4, 1, 5), v128.shuffle<f32>(s0, s1, 2, 6, 3, 7));
-  const b = f32x4.add(v128.shuffle<f32>(s2, s3, 0, 4, 1, 5), v128.shuffle<f32>(s2, s3, 2, 6, 3, 7));
-  return f32x4.add(v128.shuffle<f32>(a, b, 0, 1, 4, 5), v128.shuffle<f32>(a, b, 2, 3, 6, 7));
 }
 
 /** axpy4 for two accumulators with their own four weights (at pa, pb): each V chunk loaded once. */
