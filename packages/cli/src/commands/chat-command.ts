@@ -8,7 +8,6 @@ import { createInterface } from 'node:readline';
 import { formatError } from '../cli-errors.js';
 import type { ChatMessage, Engine, FinishReason, Usage } from '../engine-types.js';
 import { loadEngine } from '../load-engine.js';
-import { yieldToEventLoop } from '../yield-to-event-loop.js';
 import { formatUsage } from '../terminal/usage-line.js';
 import type { Command, CommandIO, OptionValues } from './command.js';
 import { optionalString } from './command-options.js';
@@ -123,8 +122,6 @@ async function answer(
       }
       finishReason = choice?.finish_reason ?? finishReason;
       if (chunk.usage) usage = chunk.usage;
-      // Let the answer reach the terminal and Ctrl-C reach readline between tokens.
-      await yieldToEventLoop();
     }
   } finally {
     io.stdout.write('\n');

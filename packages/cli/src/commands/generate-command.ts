@@ -7,7 +7,6 @@
 import { UsageError } from '../cli-errors.js';
 import type { Completion, CompletionChunk, Engine, FinishReason, Usage } from '../engine-types.js';
 import { loadEngine } from '../load-engine.js';
-import { yieldToEventLoop } from '../yield-to-event-loop.js';
 import { formatUsage } from '../terminal/usage-line.js';
 import type { Command, CommandIO, OptionValues } from './command.js';
 import { optionalString } from './command-options.js';
@@ -90,8 +89,6 @@ async function stream(engine: Engine, messages: Messages, prompt: string, reques
       finishReason = choice.finish_reason ?? finishReason;
     }
     if (chunk.usage) usage = chunk.usage;
-    // Let stdout flush and Ctrl-C through between tokens.
-    await yieldToEventLoop();
   }
   return { usage, finishReason };
 }

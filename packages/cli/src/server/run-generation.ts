@@ -14,7 +14,6 @@ import { toErrorResponse } from './http-errors.js';
 import type { RequestRecord } from './request-log.js';
 import { sendJson } from './send-json.js';
 import type { ValidatedRequest } from './validate-request.js';
-import { yieldToEventLoop } from '../yield-to-event-loop.js';
 
 /** The parts every OpenAI response object and chunk share. */
 interface ResponseObject {
@@ -62,8 +61,6 @@ async function streamChunks(chunks: AsyncIterable<ResponseObject>, includeUsage:
       if (chunkUsage) usage = chunkUsage;
       template = chunk;
       if (!response.destroyed) writeEvent(response, chunk);
-      // Send this token now, and notice a client that left (the 'close' that aborts the signal).
-      await yieldToEventLoop();
     }
   } catch (error) {
     // The status line is gone: report the error in-band, as OpenAI does, then close the stream.
