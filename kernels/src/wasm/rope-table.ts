@@ -42,3 +42,46 @@ export function fillRopeTable(
     }
   }
 }
+
+interface TableKey {
+  D: number;
+  style: RopeStyle;
+  frequencies: number | Float32Array;
+  positions: Int32Array;
+}
+
+/**
+ * The last table `rope` used, kept in its own block of wasm memory: a forward pass rotates q and k
+ * of every layer at the same positions, so one fill (cos and sin in f64 per element, in JS) serves
+ * all 2·layers calls instead of being redone each time. The block only grows, so a decode step after
+ * a prefill reuses it without touching the allocator.
+ */
+export class RopeTableCache {
+  #offset = 0;
+  #capacity = 0;
+  #key: TableKey | undefined;
+
+  constructor(private readonly memory: { allocate(bytes: number): number; free(offset: number): void; float32(offset: number, count: number): Float32Array }) {}
+
+  /** Offset of the table for these positions, filled unless it is the one held already. */
+  tableFor(positions: Int32Array, D: number, style: RopeStyle, frequencies: number | Float32Array): number {
+    const key = this.#key;
+    // An inverse-frequency array is compared by identity: callers compute it once per model.
+    if (key && key.D === D && key.style === style && key.frequencies === frequencies && samePositions(key.positions, positions)) return this.#offset;
+    const bytes = positions.length * ropeTableFloats(D, style) * 4;
+    if (bytes > this.#capacity) {
+      if (this.#capacity > 0) this.memory.free(this.#offset);
+      this.#offset = this.memory.allocate(bytes);
+      this.#capacity = bytes;
+    }
+    fillRopeTable(this.memory.float32(this.#offset, bytes / 4), positions, D, style, frequencies);
+    this.#key = { D, style, frequencies, positions: positions.slice() };
+    return this.#offset;
+  }
+}
+
+function samePositions(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -18,7 +18,7 @@ import type {
 import { Tensor, assertLive } from '../tensor.js';
 import * as check from '../validate.js';
 import { BINARY_ADD, BINARY_MUL, DTYPE_CODES, type KernelArguments, type KernelExports, type KernelName } from './kernel-exports.js';
-import { fillRopeTable, ropeTableFloats } from './rope-table.js';
+import { RopeTableCache } from './rope-table.js';
 import type { ThreadPool } from './thread-pool.js';
 import { forwardTrainingOps, type TrainingOps } from '../training-ops.js';
 import { createWasmTrainingOps } from './wasm-training.js';
@@ -57,6 +57,7 @@ export class WasmBackend implements Backend, TrainingOps {
   readonly #live = new Set<Tensor>();
   readonly #training: TrainingOps;
   #scratch = { offset: 0, bytes: 0 };
+  readonly #ropeTables: RopeTableCache;
   #disposed = false;
 
   constructor(parts: WasmBackendParts) {
@@ -65,6 +66,7 @@ export class WasmBackend implements Backend, TrainingOps {
     this.#kernels = parts.kernels;
     this.#pool = parts.pool;
     this.#parallelThreshold = parts.parallelThreshold;
+    this.#ropeTables = new RopeTableCache(this.#memory);
     this.#training = createWasmTrainingOps({
       memory: this.#memory,
       kernels: this.#kernels,
@@ -188,10 +190,7 @@ export class WasmBackend implements Backend, TrainingOps {
     const { B, T, nHeads, D } = check.checkRope(params);
     const tokens = B * T;
     if (out.size === 0) return;
-    const rowFloats = ropeTableFloats(D, style);
-    const table = this.#scratchFor(tokens * rowFloats * 4);
-    const ids = this.#memory.int32(this.#at(positions), tokens);
-    fillRopeTable(this.#memory.float32(table, tokens * rowFloats), ids, D, style, inverseFrequencies ?? theta);
+    const table = this.#ropeTables.tableFor(this.#memory.int32(this.#at(positions), tokens), D, style, inverseFrequencies ?? theta);
     const interleaved = style === 'interleaved' ? 1 : 0;
     this.#run(this.#threadsFor(out.size), 'rope', this.#at(out), this.#at(x), table, tokens, nHeads, D, interleaved);
   }
