@@ -1,7 +1,14 @@
+import { startLoadProbe } from '../measure/machine-load.js';
+
 /**
  * What the suite asks of one child process and what it answers. Each (impl, model) runs in a fresh
  * Node so its peak RSS (`process.resourceUsage().maxRSS`) is its own: the weights, the KV cache, the
  * runtime's buffers, and Node itself (about 40 MB, the same for every impl).
+ *
+ * The parent drives the timed repetitions, so two children (Cria wasm and llama.cpp) can take turns
+ * and both see the same minutes of a noisy host. The child gets its ChildRequest as argv[2], loads
+ * and warms up, then talks in JSON lines: it writes `ready` (or `result` when it skipped the run),
+ * and for each `run` line on stdin one `repetition`; on `finish` it writes `result` and exits.
  */
 export type DecodeImpl = 'cria-wasm' | 'cria-webgpu' | 'llama.cpp';
 
@@ -19,10 +26,6 @@ export interface ChildRequest {
   contextSize: number;
   /** Keys + values per position over all layers (layers · 2 · KV heads · head dim), for the KV cache bytes. */
   kvValuesPerPosition: number;
-  /** Timed repetitions wanted, after one warm-up. */
-  repetitions: number;
-  /** No repetition starts after this many ms of timed work (at least one always runs). */
-  budgetMs: number;
   /**
    * cria-webgpu only: skip the full run when a short probe predicts the prefill or the decode
    * would take longer than this (the row then says so, with the probe's own numbers).
@@ -34,6 +37,12 @@ export interface Repetition {
   prefillMs: number;
   decodeMs: number;
 }
+
+/** Parent → child, one per stdin line. */
+export type ParentCommand = 'run' | 'finish';
+
+/** Child → parent, one JSON object per stdout line (other stdout lines are ignored). */
+export type ChildMessage = { type: 'ready' } | ({ type: 'repetition' } & Repetition) | { type: 'result'; result: ChildResult };
 
 export interface ChildResult {
   impl: DecodeImpl;
@@ -51,7 +60,10 @@ export interface ChildResult {
   peakRssBytes: number;
   /** Resident set after the timed runs, before anything is freed: what the loaded model keeps. */
   rssAfterBytes: number;
-  /** Cores other processes kept busy during the timed repetitions (this child's threads excluded). */
+  /**
+   * Cores other processes kept busy during this child's own timed repetitions (its threads excluded),
+   * averaged over their wall time; the idle turns, when the peer child runs, are not counted.
+   */
   otherCores: number | null;
   /** WebGPU: dispatches and submits per decode step (from the backend's stats). */
   webgpu?: { dispatchesPerToken: number; submitsPerToken: number; prefillSubmits: number };
@@ -70,4 +82,34 @@ export function argmax(values: Float32Array): number {
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
   return best;
+}
+
+/** A loaded, warmed-up impl inside a child: one timed repetition per `run`, the summary on `finish`. */
+export interface DecodeSession {
+  run(): Promise<Repetition>;
+  finish(): Promise<ChildResult>;
+}
+
+/**
+ * Other processes' load over this child's own timed repetitions only: while the peer child takes its
+ * turn, its threads would otherwise count as "other load" here.
+ */
+export class OwnTurnLoad {
+  private wallMs = 0;
+  private otherCoreMs = 0;
+
+  async during<T>(work: () => Promise<T>): Promise<T> {
+    const probe = startLoadProbe();
+    const started = performance.now();
+    const result = await work();
+    const wall = performance.now() - started;
+    this.otherCoreMs += probe.stop() * wall;
+    this.wallMs += wall;
+    return result;
+  }
+
+  /** Average cores, 2 decimals; null before any repetition. */
+  cores(): number | null {
+    return this.wallMs > 0 ? Math.round((this.otherCoreMs / this.wallMs) * 100) / 100 : null;
+  }
 }

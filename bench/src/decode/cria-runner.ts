@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { createWasmBackend, createWebGPUBackend, type Backend } from '@cria/kernels';
 import { loadModel, type KvCache, type LlamaModel } from '@cria/runtime';
-import { startLoadProbe } from '../measure/machine-load.js';
-import { argmax, peakRssBytes, type ChildRequest, type ChildResult, type Repetition } from './child-protocol.js';
+import { argmax, OwnTurnLoad, peakRssBytes, type ChildRequest, type ChildResult, type DecodeSession, type Repetition } from './child-protocol.js';
 
 /**
  * Cria in a child process: the GGUF loaded with the runtime's `loadModel` onto the wasm backend
  * (`threads` threads) or WebGPU, then prefill + greedy decode through `LlamaModel.forward`, the
  * loop the engine runs, minus tokenizer and sampler settings (greedy is an argmax on the host).
+ * The timed repetitions are the parent's to call (see child-protocol.ts).
  */
 interface SubmitCounters {
   submits: number;
@@ -69,7 +69,11 @@ async function pass(model: LlamaModel, cache: KvCache, prompt: readonly number[]
   };
 }
 
-export async function runCria(request: ChildRequest): Promise<ChildResult> {
+/**
+ * Loads the model, warms up (WebGPU: probes first and answers a skipped result when the full run
+ * would not fit the cap), and hands back a session the parent drives one repetition at a time.
+ */
+export async function prepareCria(request: ChildRequest): Promise<DecodeSession | ChildResult> {
   logMemory(request.impl, 'start');
   const backend: Backend = request.impl === 'cria-wasm' ? await createWasmBackend({ threads: request.threads }) : await createWebGPUBackend();
   logMemory(request.impl, 'backend creation');
@@ -112,6 +116,8 @@ export async function runCria(request: ChildRequest): Promise<ChildResult> {
       note = `probe: ${probePrompt.length}-token prefill ${Math.round(probe.prefillMs)} ms, one decode step ${Math.round(perStepMs)} ms`;
       const cap = request.maxPredictedMs ?? Infinity;
       if (predictedPrefillMs + predictedDecodeMs > cap) {
+        cache.dispose();
+        backend.dispose();
         return {
           ...base,
           skipped: `too slow on this adapter for the ${Math.round(cap / 1000)} s cap per run (${note}; a ${request.prompt.length}-token prefill and ${request.generate} decode steps would not fit)`,
@@ -125,23 +131,30 @@ export async function runCria(request: ChildRequest): Promise<ChildResult> {
     }
     logMemory(request.impl, 'warm-up pass');
 
-    const budgetStarted = performance.now();
-    const load = startLoadProbe();
+    const load = new OwnTurnLoad();
     let last: Pass | undefined;
-    while (base.repetitions.length < request.repetitions && (base.repetitions.length === 0 || performance.now() - budgetStarted < request.budgetMs)) {
-      last = await pass(model, cache, request.prompt, request.generate);
-      base.repetitions.push({ prefillMs: last.prefillMs, decodeMs: last.decodeMs });
-      process.stderr.write(`${request.impl}: prefill ${Math.round(last.prefillMs)} ms, decode ${Math.round(last.decodeMs)} ms\n`);
-    }
-    base.otherCores = load.stop();
-    logMemory(request.impl, 'timed passes');
-    base.rssAfterBytes = process.memoryUsage().rss;
-    if (last?.decode) {
-      base.webgpu = { dispatchesPerToken: last.decode.dispatches / request.generate, submitsPerToken: last.decode.submits / request.generate, prefillSubmits: last.prefill!.submits };
-    }
-    cache.dispose();
-    return { ...base, firstTokens: last?.tokens.slice(0, 16) ?? [], peakRssBytes: peakRssBytes(), ...(note ? { note } : {}) };
-  } finally {
+    return {
+      run: async () => {
+        last = await load.during(() => pass(model, cache, request.prompt, request.generate));
+        const repetition = { prefillMs: last.prefillMs, decodeMs: last.decodeMs };
+        base.repetitions.push(repetition);
+        process.stderr.write(`${request.impl}: prefill ${Math.round(last.prefillMs)} ms, decode ${Math.round(last.decodeMs)} ms\n`);
+        return repetition;
+      },
+      finish: async () => {
+        base.otherCores = load.cores();
+        logMemory(request.impl, 'timed passes');
+        base.rssAfterBytes = process.memoryUsage().rss;
+        if (last?.decode) {
+          base.webgpu = { dispatchesPerToken: last.decode.dispatches / request.generate, submitsPerToken: last.decode.submits / request.generate, prefillSubmits: last.prefill!.submits };
+        }
+        cache.dispose();
+        backend.dispose();
+        return { ...base, firstTokens: last?.tokens.slice(0, 16) ?? [], peakRssBytes: peakRssBytes(), ...(note ? { note } : {}) };
+      },
+    };
+  } catch (error) {
     backend.dispose();
+    throw error;
   }
 }

@@ -12,7 +12,8 @@ import { QUICK_MODELS } from './model-shapes.js';
 
 /**
  * Smoke test of the decode suite on the --quick model: the streamed GGUF generator (checked against
- * the runtime's reader), the cache, every impl in its own child process, the bars and the markdown.
+ * the runtime's reader), the cache, every impl in its own child process (the CPU ones taking turns),
+ * the bars and the markdown.
  * No timing is asserted.
  */
 const directory = mkdtempSync(join(tmpdir(), 'cria-decode-bench-'));
@@ -44,6 +45,10 @@ describe('decode suite', () => {
     expect(wasm.peak_rss_bytes).toBeGreaterThan(0);
     // llama.cpp and WebGPU may be missing on some machines: then their rows say why.
     for (const row of rows) expect(row.skipped !== undefined || row.decode_tokens_per_s! > 0, `${row.impl}: ${row.skipped}`).toBe(true);
+    // The CPU impls took turns: each got the same number of timed passes.
+    const llama = rows.find((row) => row.impl === 'llama.cpp')!;
+    if (!llama.skipped) expect(llama.runs).toBe(wasm.runs);
+    expect(String(result.method['interleaving'])).toContain('alternate');
     const gpu = rows.find((row) => row.impl === 'cria-webgpu')!;
     if (!gpu.skipped) expect(gpu.submits_per_token).toBe(1);
 

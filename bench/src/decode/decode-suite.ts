@@ -8,13 +8,14 @@ import type { ImplInfo, MachineInfo, ResultFile, ResultRow } from '../results/re
 import { DECODE_IMPLS, type ChildRequest, type ChildResult, type DecodeImpl } from './child-protocol.js';
 import { ensureModelFile, modelCacheDirectory, type ModelFile } from './model-file.js';
 import { FULL_MODELS, headDim, kvCacheBytes, modelLabel, parameterCount, QUICK_MODELS, type DecodeModelSpec } from './model-shapes.js';
-import { startChildRunner, type ChildRunner } from './spawn-child.js';
+import { startChildRunner, type ChildRunner, type DecodeChild } from './spawn-child.js';
 
 /**
  * The decode suite: for each model (SmolLM2-135M shapes in Q8_0 and Q4_0, TinyLlama-1.1B shapes in
  * Q4_0, random weights), Cria wasm and llama.cpp (node-llama-cpp) on 2 threads and Cria WebGPU on the
  * adapter present, each in its own child process on the same GGUF file: prefill tokens/s on a
- * 128-token prompt, greedy decode tokens/s over 128 generated tokens, peak RSS.
+ * 128-token prompt, greedy decode tokens/s over 128 generated tokens, peak RSS. The two CPU impls'
+ * timed passes alternate (see runInterleaved), so a noisy minute of a shared host hits both.
  */
 export const SUITE = 'decode';
 export const PEER_PACKAGES = ['node-llama-cpp'] as const;
@@ -52,6 +53,7 @@ interface Settings {
   budgetMs: number;
   /** WebGPU: skip when its probe predicts a run over this. */
   webgpuCapMs: number;
+  /** Longest wait for one answer of a child (loading + warm-up, one timed pass, its summary). */
   childTimeoutMs: number;
   quietWaitMs: number;
   quietCores: number;
@@ -116,20 +118,27 @@ export async function runDecodeSuite(options: DecodeSuiteOptions): Promise<Resul
       const file = ensureModelFile(spec, directory);
       files[label] = { ...file, parameters: parameterCount(spec.shape) };
       log(`${label}: ${file.path} (${(file.bytes / 2 ** 20).toFixed(1)} MiB, ${file.generated ? `generated in ${file.generateSeconds} s` : 'cached'})`);
-      for (const impl of impls) {
-        const skip =
-          impl === 'cria-webgpu' && file.weightBytes >= webgpuTooSlowAt
-            ? `not tried: the WebGPU probe of a model with no more weights (${(webgpuTooSlowAt / 2 ** 20).toFixed(0)} MiB) already predicted a run over the ${settings.webgpuCapMs / 1000} s cap`
-            : undefined;
-        const row = await runOne(runner, spec, file, impl, settings, log, skip);
-        if (impl === 'cria-webgpu' && (row.result?.skipped || row.row.skipped?.includes('killed after'))) webgpuTooSlowAt = Math.min(webgpuTooSlowAt, file.weightBytes);
-        rows.push(row.row);
-        if (row.result) {
-          implInfo.set(impl, { impl, threads: row.result.threads, description: row.result.description });
-          if (impl === 'cria-webgpu') webgpu = row.result.description.replace(/^webgpu: /, '');
-        } else if (!implInfo.has(impl)) {
-          implInfo.set(impl, { impl, threads: null, description: `could not run: ${row.row.skipped}` });
-          if (impl === 'cria-webgpu') webgpu = row.row.skipped ?? 'unavailable';
+      // The CPU impls take turns in one group; WebGPU (its own device, minutes per pass on SwiftShader) after them, alone.
+      const groups: DecodeImpl[][] = [impls.filter((impl) => impl !== 'cria-webgpu'), impls.filter((impl) => impl === 'cria-webgpu')].filter((group) => group.length > 0);
+      for (const group of groups) {
+        const skips = new Map<DecodeImpl, string>();
+        if (group.includes('cria-webgpu') && file.weightBytes >= webgpuTooSlowAt) {
+          skips.set(
+            'cria-webgpu',
+            `not tried: the WebGPU probe of a model with no more weights (${(webgpuTooSlowAt / 2 ** 20).toFixed(0)} MiB) already predicted a run over the ${settings.webgpuCapMs / 1000} s cap`,
+          );
+        }
+        for (const row of await runInterleaved(runner, spec, file, group, settings, log, skips)) {
+          const impl = row.row.impl as DecodeImpl;
+          if (impl === 'cria-webgpu' && (row.result?.skipped || row.row.skipped?.includes('killed after'))) webgpuTooSlowAt = Math.min(webgpuTooSlowAt, file.weightBytes);
+          rows.push(row.row);
+          if (row.result) {
+            implInfo.set(impl, { impl, threads: row.result.threads, description: row.result.description });
+            if (impl === 'cria-webgpu') webgpu = row.result.description.replace(/^webgpu: /, '');
+          } else if (!implInfo.has(impl)) {
+            implInfo.set(impl, { impl, threads: null, description: `could not run: ${row.row.skipped}` });
+            if (impl === 'cria-webgpu') webgpu = row.row.skipped ?? 'unavailable';
+          }
         }
       }
     }
@@ -150,10 +159,12 @@ export async function runDecodeSuite(options: DecodeSuiteOptions): Promise<Resul
       generate: `${settings.generate} greedy decode steps after the prefill (EOS ignored: llama.cpp with yieldEogToken)`,
       context: `${settings.contextSize} KV positions allocated by both impls`,
       threads: 2,
-      repetitions: `1 warm-up, then up to ${settings.repetitions} timed (prefill + decode) passes while under ${settings.budgetMs / 1000} s; medians`,
+      repetitions: `1 warm-up, then up to ${settings.repetitions} timed (prefill + decode) passes, none started once an impl has ${settings.budgetMs / 1000} s of timed passes; medians`,
+      interleaving:
+        'per model, the Cria wasm and llama.cpp children are both loaded and warmed up (one after the other), each runs one more untimed settling pass (the second load evicts the first child’s caches), then their timed passes alternate A B, B A, A B … (the parent tells each child when to run one; the other idles), so a noisy minute of the host falls on both; WebGPU runs after them, alone',
       processes: 'each (impl, model) in a fresh Node; peak RSS = process.resourceUsage().maxRSS at its end (llama.cpp mmaps the file: its touched pages count)',
       webgpu: `probe first (8-token prompt, 4 decode steps, after a warm-up that compiles pipelines); the full run is skipped when the probe predicts over ${settings.webgpuCapMs / 1000} s`,
-      quiet_wait: `before each child, up to ${settings.quietWaitMs / 1000} s of waiting for other processes to use < ${settings.quietCores} cores; other_cores is what they used during the timed passes`,
+      quiet_wait: `before each model's children start, up to ${settings.quietWaitMs / 1000} s of waiting for other processes to use < ${settings.quietCores} cores; other_cores is what they used during that impl's own timed passes (the peer child's turns excluded)`,
     },
     rows,
     elapsed_s: Math.round((performance.now() - started) / 100) / 10,
@@ -176,17 +187,8 @@ function withPeerVersion(machine: MachineInfo): MachineInfo {
   return machine;
 }
 
-async function runOne(
-  runner: ChildRunner,
-  spec: DecodeModelSpec,
-  file: ModelFile,
-  impl: DecodeImpl,
-  settings: Settings,
-  log: (line: string) => void,
-  skip?: string,
-): Promise<{ row: DecodeRow; result?: ChildResult }> {
-  const { shape } = spec;
-  const base: DecodeRow = {
+function baseRow(spec: DecodeModelSpec, file: ModelFile, impl: DecodeImpl, settings: Settings): DecodeRow {
+  return {
     suite: SUITE,
     benchmark: modelLabel(spec),
     model: modelLabel(spec),
@@ -211,9 +213,13 @@ async function runOne(
     peak_rss_bytes: null,
     rss_after_bytes: null,
     weights_bytes: file.weightBytes,
-    kv_cache_bytes: kvCacheBytes(shape, settings.contextSize, impl === 'llama.cpp' ? 2 : 4),
+    kv_cache_bytes: kvCacheBytes(spec.shape, settings.contextSize, impl === 'llama.cpp' ? 2 : 4),
   };
-  const request: ChildRequest = {
+}
+
+function childRequest(spec: DecodeModelSpec, file: ModelFile, impl: DecodeImpl, settings: Settings): ChildRequest {
+  const { shape } = spec;
+  return {
     impl,
     modelPath: file.path,
     threads: 2,
@@ -221,24 +227,103 @@ async function runOne(
     generate: settings.generate,
     contextSize: settings.contextSize,
     kvValuesPerPosition: shape.numLayers * 2 * shape.numKvHeads * headDim(shape),
-    repetitions: settings.repetitions,
-    budgetMs: settings.budgetMs,
     ...(impl === 'cria-webgpu' ? { maxPredictedMs: settings.webgpuCapMs } : {}),
   };
-  if (skip) {
-    log(`${base.model} ${impl}: ${skip}`);
-    return { row: { ...base, skipped: skip } };
-  }
-  const waited = await waitForQuiet(settings.quietCores, settings.quietWaitMs);
-  log(`${base.model} ${impl}${waited >= 1000 ? ` (after waiting ${Math.round(waited / 1000)} s for a quieter machine)` : ''}`);
-  let result: ChildResult;
+}
+
+/** One impl's child through the interleaved run: live until it finishes, skips, or fails. */
+interface Turn {
+  impl: DecodeImpl;
+  child?: DecodeChild;
+  /** Sum of its own timed passes, for the budget. */
+  timedMs: number;
+  result?: ChildResult;
+  failed?: string;
+}
+
+/**
+ * Runs `impls` on one model, each in its own child: starts and warms them up one after the other,
+ * runs one untimed settling pass of each, then alternates their timed repetitions (A B, B A, A B …)
+ * so both see the same minutes of the host.
+ * A round starts only while every live child is under its repetition count and its own time budget,
+ * so the impls get the same number of passes. A child that crashes, hangs, or skips leaves the
+ * others running; its row says why. Rows come back in `impls` order.
+ */
+async function runInterleaved(
+  runner: ChildRunner,
+  spec: DecodeModelSpec,
+  file: ModelFile,
+  impls: readonly DecodeImpl[],
+  settings: Settings,
+  log: (line: string) => void,
+  skips: ReadonlyMap<DecodeImpl, string>,
+): Promise<{ row: DecodeRow; result?: ChildResult }[]> {
+  const label = modelLabel(spec);
+  const turns: Turn[] = impls.map((impl) => ({ impl, timedMs: 0, ...(skips.has(impl) ? { failed: skips.get(impl)! } : {}) }));
+  for (const turn of turns) if (turn.failed) log(`${label} ${turn.impl}: ${turn.failed}`);
+  const fail = (turn: Turn, error: unknown) => {
+    turn.failed = (error as Error).message.split('\n')[0]!;
+    turn.child?.kill();
+    log(`${label} ${turn.impl}: ${turn.failed}`);
+  };
+  const live = () => turns.filter((turn) => turn.child && !turn.failed && !turn.result);
   try {
-    result = await runner.run(request, { timeoutMs: settings.childTimeoutMs, log });
-  } catch (error) {
-    const reason = (error as Error).message.split('\n')[0]!;
-    log(`${base.model} ${impl}: ${reason}`);
-    return { row: { ...base, skipped: reason } };
+    if (turns.some((turn) => !turn.failed)) {
+      const waited = await waitForQuiet(settings.quietCores, settings.quietWaitMs);
+      if (waited >= 1000) log(`${label}: waited ${Math.round(waited / 1000)} s for a quieter machine`);
+    }
+    for (const turn of turns) {
+      if (turn.failed) continue;
+      log(`${label} ${turn.impl}: loading and warming up`);
+      turn.child = runner.start(childRequest(spec, file, turn.impl, settings), { timeoutMs: settings.childTimeoutMs, log });
+      try {
+        const ready = await turn.child.ready();
+        if (ready !== 'ready') turn.result = ready; // skipped by its own probe
+      } catch (error) {
+        fail(turn, error);
+      }
+    }
+    // One untimed pass each once all are loaded: the first child's warm-up ran before the second
+    // child loaded and warmed up, which evicts its caches and pages; its first timed pass was slow.
+    for (const turn of live()) {
+      try {
+        await turn.child!.repetition();
+      } catch (error) {
+        fail(turn, error);
+      }
+    }
+    for (let round = 0; round < settings.repetitions; round++) {
+      const players = live();
+      if (players.length === 0 || (round > 0 && players.some((turn) => turn.timedMs >= settings.budgetMs))) break;
+      for (const turn of round % 2 === 0 ? players : [...players].reverse()) {
+        try {
+          const repetition = await turn.child!.repetition();
+          turn.timedMs += repetition.prefillMs + repetition.decodeMs;
+        } catch (error) {
+          fail(turn, error);
+        }
+      }
+    }
+    for (const turn of live()) {
+      try {
+        const result = await turn.child!.finish();
+        turn.result = { ...result, repetitions: result.repetitions.slice(1) }; // without the settling pass
+      } catch (error) {
+        fail(turn, error);
+      }
+    }
+  } finally {
+    for (const turn of turns) turn.child?.kill();
   }
+  return turns.map((turn) => {
+    const base = baseRow(spec, file, turn.impl, settings);
+    if (turn.failed || !turn.result) return { row: { ...base, skipped: turn.failed ?? 'no result' } };
+    return rowFromResult(base, turn.result, file, settings, log);
+  });
+}
+
+function rowFromResult(base: DecodeRow, result: ChildResult, file: ModelFile, settings: Settings, log: (line: string) => void): { row: DecodeRow; result: ChildResult } {
+  const impl = base.impl;
   const row: DecodeRow = {
     ...base,
     threads: result.threads,

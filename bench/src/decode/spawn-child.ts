@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ChildRequest, ChildResult } from './child-protocol.js';
+import type { ChildMessage, ChildRequest, ChildResult, ParentCommand, Repetition } from './child-protocol.js';
 
 /**
  * Runs decode-child.ts in fresh Node processes. The child is bundled with esbuild into bench/dist
@@ -12,8 +12,14 @@ import type { ChildRequest, ChildResult } from './child-protocol.js';
  */
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
+export interface ChildOptions {
+  /** Longest wait for any one answer (loading + warm-up, one repetition, the summary); then SIGKILL. */
+  timeoutMs: number;
+  log: (line: string) => void;
+}
+
 export interface ChildRunner {
-  run(request: ChildRequest, options: { timeoutMs: number; log: (line: string) => void }): Promise<ChildResult>;
+  start(request: ChildRequest, options: ChildOptions): DecodeChild;
   dispose(): void;
 }
 
@@ -35,34 +41,123 @@ export async function startChildRunner(): Promise<ChildRunner> {
   const env = { ...process.env };
   if (!env['VK_ICD_FILENAMES'] && existsSync(SWIFTSHADER_ICD)) env['VK_ICD_FILENAMES'] = SWIFTSHADER_ICD;
   return {
-    run: (request, options) => runChild(bundle, env, request, options.timeoutMs, options.log),
+    start: (request, options) => new DecodeChild(bundle, env, request, options),
     dispose: () => rmSync(bundle, { force: true }),
   };
 }
 
-function runChild(bundle: string, env: NodeJS.ProcessEnv, request: ChildRequest, timeoutMs: number, log: (line: string) => void): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--experimental-wasm-relaxed-simd', bundle, JSON.stringify(request)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
-    child.stderr.on('data', (data: Buffer) => {
+/**
+ * One child process, driven through child-protocol.ts. Every wait is bounded by `timeoutMs`; a child
+ * that exits, breaks the protocol, or overruns is killed and every pending and later call rejects
+ * with the same error (`<impl> child exited with 1: <last stderr lines>`, `... killed after the N s limit`).
+ */
+export class DecodeChild {
+  private readonly child: ChildProcess;
+  private readonly messages: ChildMessage[] = [];
+  private waiter: ((message: ChildMessage | Error) => void) | undefined;
+  private failure: Error | undefined;
+  private stdout = '';
+  private stderr = '';
+  private timedOut = false;
+
+  constructor(
+    script: string,
+    env: NodeJS.ProcessEnv,
+    private readonly request: ChildRequest,
+    private readonly options: ChildOptions,
+  ) {
+    this.child = spawn(process.execPath, ['--experimental-wasm-relaxed-simd', script, JSON.stringify(request)], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (data: Buffer) => this.onStdout(data.toString()));
+    this.child.stderr!.on('data', (data: Buffer) => {
       // Dawn's Vulkan loader complains about XDG_RUNTIME_DIR on headless machines: harmless noise.
       const lines = data.toString().split('\n').filter((line) => line.trim() && !line.includes('XDG_RUNTIME_DIR'));
-      stderr += lines.map((line) => `${line}\n`).join('');
-      for (const line of lines) log(`  ${line.trim()}`);
+      this.stderr += lines.map((line) => `${line}\n`).join('');
+      for (const line of lines) options.log(`  ${line.trim()}`);
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const last = stdout.trim().split('\n').pop() ?? '';
-      if (code === 0 && last.startsWith('{')) return resolve(JSON.parse(last) as ChildResult);
-      const why = signal === 'SIGKILL' ? `killed after the ${Math.round(timeoutMs / 1000)} s limit` : `exited with ${code ?? signal}`;
-      const tail = stderr.trim().split('\n').slice(-3).join(' / ');
-      reject(new Error(`${request.impl} child ${why}${tail ? `: ${tail}` : ''}`));
+    this.child.stdin!.on('error', () => {}); // a child that died: its exit reports why
+    this.child.on('error', (error) => this.fail(new Error(`${request.impl} child could not start: ${error.message}`)));
+    this.child.on('close', (code, signal) => {
+      const why = this.timedOut ? `killed after the ${Math.round(options.timeoutMs / 1000)} s limit` : `exited with ${code ?? signal}`;
+      const tail = this.stderr.trim().split('\n').slice(-3).join(' / ');
+      this.fail(new Error(`${request.impl} child ${why}${tail ? `: ${tail}` : ''}`));
     });
-  });
+  }
+
+  /** Loaded and warmed up: resolves 'ready', or the final result when the child skipped the run. */
+  async ready(): Promise<'ready' | ChildResult> {
+    const message = await this.next();
+    if (message.type === 'ready') return 'ready';
+    if (message.type === 'result') return message.result;
+    throw this.protocolError(message);
+  }
+
+  async repetition(): Promise<Repetition> {
+    this.send('run');
+    const message = await this.next();
+    if (message.type !== 'repetition') throw this.protocolError(message);
+    return { prefillMs: message.prefillMs, decodeMs: message.decodeMs };
+  }
+
+  async finish(): Promise<ChildResult> {
+    this.send('finish');
+    const message = await this.next();
+    if (message.type !== 'result') throw this.protocolError(message);
+    return message.result;
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+
+  private send(command: ParentCommand): void {
+    if (!this.failure) this.child.stdin!.write(`${command}\n`);
+  }
+
+  private next(): Promise<ChildMessage> {
+    const queued = this.messages.shift();
+    if (queued) return Promise.resolve(queued);
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.timedOut = true;
+        this.kill(); // 'close' then fails the wait with the reason
+      }, this.options.timeoutMs);
+      this.waiter = (message) => {
+        clearTimeout(timer);
+        this.waiter = undefined;
+        if (message instanceof Error) reject(message);
+        else resolve(message);
+      };
+    });
+  }
+
+  private onStdout(text: string): void {
+    this.stdout += text;
+    const lines = this.stdout.split('\n');
+    this.stdout = lines.pop()!;
+    for (const line of lines) {
+      if (!line.startsWith('{')) continue; // the child's libraries may print to stdout too
+      let message: ChildMessage;
+      try {
+        message = JSON.parse(line) as ChildMessage;
+      } catch {
+        continue;
+      }
+      if (this.waiter) this.waiter(message);
+      else this.messages.push(message);
+    }
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.waiter?.(error);
+  }
+
+  private protocolError(message: ChildMessage): Error {
+    this.kill();
+    return new Error(`${this.request.impl} child answered ${message.type} out of turn`);
+  }
 }
 
 /** The bench package's folder, from this file in src/ (tests) or from the bundle in dist/. */
