@@ -4,7 +4,7 @@
  * TrainingOps contract states. Each formula is the derivative of the forward in kernels.ts.
  */
 import type { RopeStyle } from '../ops.js';
-import { gelu, silu, type FloatArray } from './kernels.js';
+import { forEachRopePair, gelu, silu, type FloatArray } from './kernels.js';
 
 export function matmulBackward(
   da: FloatArray | undefined, // [batch, M, K]
@@ -93,24 +93,12 @@ export function ropeBackward(
   style: RopeStyle,
   inverseFrequencies?: FloatArray,
 ): void {
-  const halfD = D / 2;
-  for (let token = 0; token < B * T; token++) {
-    const position = positions[token]!;
-    for (let h = 0; h < nHeads; h++) {
-      const base = (token * nHeads + h) * D;
-      for (let i = 0; i < halfD; i++) {
-        const angle = position * (inverseFrequencies ? inverseFrequencies[i]! : Math.pow(theta, (-2 * i) / D));
-        const cos = Math.cos(angle);
-        const sin = Math.sin(angle);
-        const first = style === 'interleaved' ? base + 2 * i : base + i;
-        const second = style === 'interleaved' ? first + 1 : first + halfD;
-        const d0 = dout[first]!;
-        const d1 = dout[second]!;
-        dx[first]! += d0 * cos + d1 * sin;
-        dx[second]! += -d0 * sin + d1 * cos;
-      }
-    }
-  }
+  forEachRopePair(positions.subarray(0, B * T), nHeads, D, theta, style, inverseFrequencies, (first, second, cos, sin) => {
+    const d0 = dout[first]!;
+    const d1 = dout[second]!;
+    dx[first]! += d0 * cos + d1 * sin;
+    dx[second]! += -d0 * sin + d1 * cos;
+  });
 }
 
 export function softmaxBackward(dx: FloatArray, dout: FloatArray, y: FloatArray, rows: number, C: number): void {

@@ -108,6 +108,33 @@ export function layernorm(
   }
 }
 
+/**
+ * Visits every rotated pair of a [tokens, nHeads, D] tensor: element indices `first` and `second`
+ * (adjacent for `interleaved`, D/2 apart for `half`) and the cos/sin of the token's angle for that pair.
+ */
+export function forEachRopePair(
+  positions: Int32Array, // [tokens]
+  nHeads: number,
+  D: number,
+  theta: number,
+  style: RopeStyle,
+  inverseFrequencies: FloatArray | undefined,
+  visit: (first: number, second: number, cos: number, sin: number) => void,
+): void {
+  const halfD = D / 2;
+  for (let token = 0; token < positions.length; token++) {
+    const position = positions[token]!;
+    for (let h = 0; h < nHeads; h++) {
+      const base = (token * nHeads + h) * D;
+      for (let i = 0; i < halfD; i++) {
+        const angle = position * (inverseFrequencies ? inverseFrequencies[i]! : Math.pow(theta, (-2 * i) / D));
+        const first = style === 'interleaved' ? base + 2 * i : base + i;
+        visit(first, style === 'interleaved' ? first + 1 : first + halfD, Math.cos(angle), Math.sin(angle));
+      }
+    }
+  }
+}
+
 export function rope(
   out: FloatArray, // [B, T, nHeads, D]
   x: FloatArray,
@@ -120,26 +147,12 @@ export function rope(
   style: RopeStyle,
   inverseFrequencies?: FloatArray,
 ): void {
-  const halfD = D / 2;
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) {
-      const position = positions[b * T + t]!;
-      for (let h = 0; h < nHeads; h++) {
-        const base = ((b * T + t) * nHeads + h) * D;
-        for (let i = 0; i < halfD; i++) {
-          const angle = position * (inverseFrequencies ? inverseFrequencies[i]! : Math.pow(theta, (-2 * i) / D));
-          const cos = Math.cos(angle);
-          const sin = Math.sin(angle);
-          const first = style === 'interleaved' ? base + 2 * i : base + i;
-          const second = style === 'interleaved' ? first + 1 : first + halfD;
-          const x0 = x[first]!;
-          const x1 = x[second]!;
-          out[first] = x0 * cos - x1 * sin;
-          out[second] = x0 * sin + x1 * cos;
-        }
-      }
-    }
-  }
+  forEachRopePair(positions.subarray(0, B * T), nHeads, D, theta, style, inverseFrequencies, (first, second, cos, sin) => {
+    const x0 = x[first]!;
+    const x1 = x[second]!;
+    out[first] = x0 * cos - x1 * sin;
+    out[second] = x0 * sin + x1 * cos;
+  });
 }
 
 export function softmax(out: FloatArray, x: FloatArray, rows: number, C: number): void {
