@@ -1,4 +1,4 @@
-import { BLOCK, DTYPE_Q8_0, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, f16ToF32, f16x4ToF32 } from '../common/decode';
+import { BLOCK, DTYPE_Q8_0, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, f16ToF32, f16x4ToF32, highNibbles } from '../common/decode';
 import { align16, horizontalSum, horizontalSumI32, madd } from '../common/simd';
 import { blockScale, codeSum, codesI16, inverseScale } from './quantize-block';
 
@@ -129,7 +129,7 @@ function dotQ4_0Fast(w: usize, blocks: i32, K: i32, work: usize): f32 {
 function nibbleDot(packed: v128, low: v128, high: v128, lowMask: v128): v128 {
   return i16x8.add(
     i16x8.relaxed_dot_i8x16_i7x16_s(low, v128.and(packed, lowMask)),
-    i16x8.relaxed_dot_i8x16_i7x16_s(high, i8x16.shr_u(packed, 4)),
+    i16x8.relaxed_dot_i8x16_i7x16_s(high, highNibbles(packed, lowMask)),
   );
 }
 
@@ -159,7 +159,7 @@ function dotQ4_0(w: usize, blocks: i32, K: i32, work: usize): f32 {
     const scale = f16ToF32(<u32>load<u16>(w)) * load<f32>(work + (<usize>block << 2));
     const packed = v128.load(w, 2);
     const low = v128.and(packed, lowMask); // elements 0..15, stored value q + 8
-    const high = i8x16.shr_u(packed, 4); // elements 16..31
+    const high = highNibbles(packed, lowMask); // elements 16..31
     let sum: v128;
     if (ASC_FEATURE_RELAXED_SIMD) {
       const offset = <usize>block << 5;

@@ -1,4 +1,4 @@
-import { BLOCK, DTYPE_Q8_0, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, f16x4ToF32 } from '../common/decode';
+import { BLOCK, DTYPE_Q8_0, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, f16x4ToF32, highNibbles } from '../common/decode';
 import { blockScale, codeSum, codesI16, inverseScale } from './quantize-block';
 
 /**
@@ -137,7 +137,7 @@ function packQuadBlock(b0: usize, b1: usize, b2: usize, b3: usize, target: usize
   const mask = i8x16.splat(0x0f);
   const p0 = v128.load(b0, 2), p1 = v128.load(b1, 2), p2 = v128.load(b2, 2), p3 = v128.load(b3, 2);
   storeTransposed(v128.and(p0, mask), v128.and(p1, mask), v128.and(p2, mask), v128.and(p3, mask), target);
-  storeTransposed(i8x16.shr_u(p0, 4), i8x16.shr_u(p1, 4), i8x16.shr_u(p2, 4), i8x16.shr_u(p3, 4), target + 64);
+  storeTransposed(highNibbles(p0, mask), highNibbles(p1, mask), highNibbles(p2, mask), highNibbles(p3, mask), target + 64);
 }
 
 function packQ8_0PairBlock(b0: usize, b1: usize, b2: usize, b3: usize, target: usize): void {
@@ -156,8 +156,8 @@ function packQ4_0PairBlock(b0: usize, b1: usize, b2: usize, b3: usize, target: u
   const p0 = v128.load(b0, 2), p1 = v128.load(b1, 2), p2 = v128.load(b2, 2), p3 = v128.load(b3, 2);
   const l0 = i8x16.sub(v128.and(p0, mask), eight), l1 = i8x16.sub(v128.and(p1, mask), eight);
   const l2 = i8x16.sub(v128.and(p2, mask), eight), l3 = i8x16.sub(v128.and(p3, mask), eight);
-  const h0 = i8x16.sub(i8x16.shr_u(p0, 4), eight), h1 = i8x16.sub(i8x16.shr_u(p1, 4), eight);
-  const h2 = i8x16.sub(i8x16.shr_u(p2, 4), eight), h3 = i8x16.sub(i8x16.shr_u(p3, 4), eight);
+  const h0 = i8x16.sub(highNibbles(p0, mask), eight), h1 = i8x16.sub(highNibbles(p1, mask), eight);
+  const h2 = i8x16.sub(highNibbles(p2, mask), eight), h3 = i8x16.sub(highNibbles(p3, mask), eight);
   storeTransposed(i16x8.extend_low_i8x16_s(l0), i16x8.extend_low_i8x16_s(l1), i16x8.extend_low_i8x16_s(l2), i16x8.extend_low_i8x16_s(l3), target);
   storeTransposed(i16x8.extend_high_i8x16_s(l0), i16x8.extend_high_i8x16_s(l1), i16x8.extend_high_i8x16_s(l2), i16x8.extend_high_i8x16_s(l3), target + 64);
   storeTransposed(i16x8.extend_low_i8x16_s(h0), i16x8.extend_low_i8x16_s(h1), i16x8.extend_low_i8x16_s(h2), i16x8.extend_low_i8x16_s(h3), target + 128);
