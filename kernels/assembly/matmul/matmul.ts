@@ -1,5 +1,6 @@
 import { DTYPE_F32, DTYPE_Q4_0, DTYPE_Q8_0, rowBytes } from '../common/decode';
 import { align16, min32, partStart } from '../common/simd';
+import { chunkCount, claimChunk } from '../common/work-queue';
 import { matvecF32, matvecTransposedF32, matvecTransposedHalf } from './matvec';
 import { matvecQuantized, quantizeActivation, quantizedActivationBytes } from './matvec-quantized';
 import { quantizedMatmul, quantizedMatmulScratchBytes } from './matmul-quantized';
@@ -8,7 +9,9 @@ import { packA, packB, packTransposedB } from './pack';
 
 /**
  * out[batch, M, N] = a[batch, M, K] · b (b: [K, N] f32, or [N, K] in any weight dtype when
- * transposed), split across threads by output columns (or rows when there are few columns).
+ * transposed). Matvecs (M < 4) and the integer path claim chunks of output columns dynamically
+ * (work-queue.ts); the f32 blocked path splits columns (or rows when there are few columns)
+ * statically, since each of its ranges repacks all of A and more ranges would cost more packing.
  *
  * From M = 4 rows on, the GotoBLAS/BLIS scheme: a KC×NC block of B packed into NR-wide panels
  * (≤ 1 MiB, L2/L3), an MC×KC block of A packed into MR-row slivers (128 KiB, L2), and the 4×8
@@ -34,7 +37,7 @@ export function matmul(
   out: usize, a: usize, b: usize,
   batch: i32, M: i32, N: i32, K: i32,
   transposeB: bool, broadcastB: bool, dtype: i32,
-  scratch: usize, scratchStride: usize,
+  scratch: usize, scratchStride: usize, counter: usize,
 ): void {
   const work = scratch + <usize>thread * scratchStride;
   const bRowBytes = <usize>(transposeB ? rowBytes(dtype, K) : N * 4);
@@ -42,27 +45,28 @@ export function matmul(
   const aBatchBytes = <usize>M * <usize>K * 4;
   const outBatchBytes = <usize>M * <usize>N * 4;
   if (M < SMALL_M) {
-    // Columns in groups of 16 (the widest matvec block) so threads never split a block.
+    // Claims walk (row, column chunk) in order, so a thread quantizes each activation row once at most.
+    // Columns go in groups of 16 (the widest matvec block) so chunks never split a block.
     const groups = (N + 15) >> 4;
-    const n0 = min32(N, partStart(groups, thread, threads) << 4);
-    const n1 = min32(N, partStart(groups, thread + 1, threads) << 4);
-    if (n0 >= n1) return;
-    for (let p = 0; p < batch; p++) {
-      for (let i = 0; i < M; i++) {
-        const row = a + <usize>p * aBatchBytes + <usize>i * (<usize>K << 2);
-        const target = out + <usize>p * outBatchBytes + <usize>i * (<usize>N << 2);
-        matvecRow(target, row, b + <usize>p * bBatchBytes, dtype, transposeB, N, K, n0, n1, work);
-      }
+    const chunks = chunkCount(groups, threads);
+    const claims = batch * M * chunks;
+    let activeRow = -1;
+    for (let claim = claimChunk(counter); claim < claims; claim = claimChunk(counter)) {
+      const r = claim / chunks;
+      const chunk = claim % chunks;
+      const p = r / M;
+      const i = r % M;
+      const row = a + <usize>p * aBatchBytes + <usize>i * (<usize>K << 2);
+      const target = out + <usize>p * outBatchBytes + <usize>i * (<usize>N << 2);
+      const n0 = min32(N, partStart(groups, chunk, chunks) << 4);
+      const n1 = min32(N, partStart(groups, chunk + 1, chunks) << 4);
+      matvecRow(target, row, b + <usize>p * bBatchBytes, dtype, transposeB, N, K, n0, n1, work, r != activeRow);
+      activeRow = r;
     }
     return;
   }
   if (transposeB && (dtype == DTYPE_Q8_0 || dtype == DTYPE_Q4_0)) {
-    for (let p = 0; p < batch; p++) {
-      quantizedMatmul(
-        thread, threads, out + <usize>p * outBatchBytes, a + <usize>p * aBatchBytes, b + <usize>p * bBatchBytes,
-        dtype, bRowBytes, M, N, K, work,
-      );
-    }
+    quantizedMatmul(threads, out, a, b, batch, outBatchBytes, aBatchBytes, bBatchBytes, dtype, bRowBytes, M, N, K, work, counter);
     return;
   }
   const panels = (N + NR - 1) / NR;
@@ -84,15 +88,16 @@ export function matmul(
   }
 }
 
+/** Columns [n0, n1) of one row; `newRow` is false when `work` already holds this row quantized. */
 function matvecRow(
-  out: usize, a: usize, b: usize, dtype: i32, transposeB: bool, N: i32, K: i32, n0: i32, n1: i32, work: usize,
+  out: usize, a: usize, b: usize, dtype: i32, transposeB: bool, N: i32, K: i32, n0: i32, n1: i32, work: usize, newRow: bool,
 ): void {
   if (!transposeB) {
     matvecF32(out, a, b, K, N, n0, n1);
   } else if (dtype == DTYPE_F32) {
     matvecTransposedF32(out, a, b, K, n0, n1);
   } else if (dtype == DTYPE_Q8_0 || dtype == DTYPE_Q4_0) {
-    quantizeActivation(a, K, work);
+    if (newRow) quantizeActivation(a, K, work);
     matvecQuantized(out, b, dtype, K, n0, n1, work);
   } else {
     matvecTransposedHalf(out, a, b, dtype, K, n0, n1);

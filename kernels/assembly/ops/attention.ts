@@ -1,16 +1,17 @@
 import { exp4, expScalar } from '../common/exp';
 import { align16, dot4, horizontalSum, madd, min32, transposeSum } from '../common/simd';
+import { chunkCount, claimChunk } from '../common/work-queue';
 
 /**
  * Causal grouped-query attention with a KV cache, flash style: keys are visited in blocks of 64,
  * each block's scores are exponentiated against a running maximum (online softmax), and the
  * output accumulates p·V rescaled whenever the maximum grows — no T×S score matrix.
  *
- * Work unit = one (batch, query token, head); threads take contiguous ranges, so the heads of one
- * KV group run back to back and reuse the same K/V rows from cache. Causality makes a query's cost
- * grow with its position (token t sees kvLength − T + t + 1 keys), so the ranges split the total
- * key count evenly, not the unit count: an even unit split of a 128-token prefill gave the second
- * of two threads 3× the work of the first.
+ * Work unit = one (batch, query token, head); threads claim chunks of contiguous units
+ * (work-queue.ts), so the heads of one KV group run back to back and reuse the same K/V rows from
+ * cache. Causality makes a query's cost grow with its position (token t sees kvLength − T + t + 1
+ * keys), so the chunks split the total key count evenly, not the unit count: an even unit split of
+ * a 128-token prefill gave the second of two threads 3× the work of the first.
  *
  * Inside a unit, scores are computed four keys at a time (one horizontal sum per four keys) and
  * p·V accumulates four value rows per pass over the accumulator. Two heads of the same KV group
@@ -37,12 +38,23 @@ export function attention(
   thread: i32, threads: i32,
   out: usize, q: usize, k: usize, v: usize,
   B: i32, T: i32, S: i32, nHeads: i32, nKvHeads: i32, D: i32, kvLength: i32, scale: f32,
-  scratch: usize, scratchStride: usize,
+  scratch: usize, scratchStride: usize, counter: usize,
 ): void {
   const work = scratch + <usize>thread * scratchStride;
+  const chunks = chunkCount(B * T * nHeads, threads);
+  for (let chunk = claimChunk(counter); chunk < chunks; chunk = claimChunk(counter)) {
+    const start = unitStart(B, T, nHeads, kvLength, chunk, chunks);
+    const end = unitStart(B, T, nHeads, kvLength, chunk + 1, chunks);
+    attendUnits(start, end, out, q, k, v, T, S, nHeads, nKvHeads, D, kvLength, scale, work);
+  }
+}
+
+/** Units [start, end). */
+function attendUnits(
+  start: i32, end: i32, out: usize, q: usize, k: usize, v: usize,
+  T: i32, S: i32, nHeads: i32, nKvHeads: i32, D: i32, kvLength: i32, scale: f32, work: usize,
+): void {
   const group = nHeads / nKvHeads;
-  const start = unitStart(B, T, nHeads, kvLength, thread, threads);
-  const end = unitStart(B, T, nHeads, kvLength, thread + 1, threads);
   const rowBytes = <usize>D << 2;
   const kvStride = <usize>nKvHeads * rowBytes;
   for (let unit = start; unit < end; ) {

@@ -3,19 +3,21 @@ import type { DType } from '../dtype.js';
 /**
  * The exports of the AssemblyScript module (kernels/assembly/index.ts). Pointers are byte offsets
  * into linear memory; JS numbers above 2^31 wrap to the same 32 bits on the way in, so the whole
- * 4 GiB address space is usable. Every kernel starts with (thread, threads).
+ * 4 GiB address space is usable. Every kernel starts with (thread, threads). `matmul` and
+ * `attention` end with `counter`, the word their threads claim chunks from (assembly/common/work-queue.ts),
+ * zeroed by the backend before each call.
  */
 export interface KernelExports {
   matmul(
     thread: number, threads: number, out: number, a: number, b: number,
     batch: number, M: number, N: number, K: number,
-    transposeB: number, broadcastB: number, dtype: number, scratch: number, scratchStride: number,
+    transposeB: number, broadcastB: number, dtype: number, scratch: number, scratchStride: number, counter: number,
   ): void;
   matmulScratchBytes(M: number, N: number, K: number, dtype: number): number;
   attention(
     thread: number, threads: number, out: number, q: number, k: number, v: number,
     B: number, T: number, S: number, nHeads: number, nKvHeads: number, D: number, kvLength: number, scale: number,
-    scratch: number, scratchStride: number,
+    scratch: number, scratchStride: number, counter: number,
   ): void;
   attentionScratchBytes(D: number): number;
   rmsnorm(thread: number, threads: number, out: number, x: number, weight: number, rows: number, C: number, eps: number): void;

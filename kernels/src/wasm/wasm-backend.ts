@@ -44,6 +44,7 @@ export interface WasmBackendParts {
 }
 
 const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
+const CACHE_LINE = 64;
 
 // The training ops (wasm-training.ts) are forwarded onto each instance: see forwardTrainingOps.
 export interface WasmBackend extends TrainingOps {}
@@ -57,6 +58,8 @@ export class WasmBackend implements Backend, TrainingOps {
   readonly #live = new Set<Tensor>();
   readonly #training: TrainingOps;
   #scratch = { offset: 0, bytes: 0 };
+  /** The chunk counter of matmul and attention calls (see assembly/common/work-queue.ts), on its own cache line. */
+  readonly #counter: number;
   readonly #ropeTables: RopeTableCache;
   #disposed = false;
 
@@ -67,6 +70,7 @@ export class WasmBackend implements Backend, TrainingOps {
     this.#pool = parts.pool;
     this.#parallelThreshold = parts.parallelThreshold;
     this.#ropeTables = new RopeTableCache(this.#memory);
+    this.#counter = Math.ceil(this.#memory.allocate(2 * CACHE_LINE) / CACHE_LINE) * CACHE_LINE;
     this.#training = createWasmTrainingOps({
       memory: this.#memory,
       kernels: this.#kernels,
@@ -155,7 +159,7 @@ export class WasmBackend implements Backend, TrainingOps {
     const threads = this.#threadsFor(batch * M * N * K);
     const stride = align16(this.#kernels.matmulScratchBytes(M, N, K, dtype));
     const scratch = this.#scratchFor(stride * threads);
-    this.#run(threads, 'matmul', out, a, b, batch, M, N, K, +transposeB, +broadcastB, dtype, scratch, stride);
+    this.#run(threads, 'matmul', out, a, b, batch, M, N, K, +transposeB, +broadcastB, dtype, scratch, stride, this.#resetCounter());
   }
 
   attention(params: AttentionParams): void {
@@ -167,7 +171,7 @@ export class WasmBackend implements Backend, TrainingOps {
     const stride = align16(this.#kernels.attentionScratchBytes(D));
     const scratch = this.#scratchFor(stride * threads);
     const at = (t: Tensor) => this.#at(t);
-    this.#run(threads, 'attention', at(out), at(q), at(k), at(v), B, T, S, nHeads, nKvHeads, D, kvLength, params.scale, scratch, stride);
+    this.#run(threads, 'attention', at(out), at(q), at(k), at(v), B, T, S, nHeads, nKvHeads, D, kvLength, params.scale, scratch, stride, this.#resetCounter());
   }
 
   rmsnorm(params: RmsNormParams): void {
@@ -265,6 +269,12 @@ export class WasmBackend implements Backend, TrainingOps {
   #run<K extends KernelName>(threads: number, kernel: K, ...args: KernelArguments<K>): void {
     if (threads > 1 && this.#pool) this.#pool.run(kernel, ...args);
     else (this.#kernels[kernel] as (...values: number[]) => void)(0, 1, ...(args as number[]));
+  }
+
+  /** Zeroes the chunk counter for the next call and returns its offset. */
+  #resetCounter(): number {
+    this.#memory.fill(this.#counter, 4);
+    return this.#counter;
   }
 
   #threadsFor(work: number): number {
