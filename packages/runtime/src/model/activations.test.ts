@@ -4,6 +4,7 @@ import { MemoryByteSource } from '../formats/sources/byte-source.js';
 import { TINY_LLAMA, TINY_QWEN2, type TestModelConfig } from '../formats/test-model/test-model-config.js';
 import { testModelInMemory } from '../formats/test-model/test-model.js';
 import { loadModel } from '../loading/load-model.js';
+import { LlamaModel } from './llama-model.js';
 
 /**
  * The forward's activations are one layer's worth, kept with the KV cache: deterministic counts of
@@ -14,10 +15,10 @@ afterEach(() => {
   for (const backend of backends.splice(0)) backend.dispose();
 });
 
-async function load(config: TestModelConfig) {
+async function load(config: TestModelConfig, ggufType: 'Q8_0' | 'F32' = 'Q8_0') {
   const backend = await createWasmBackend({ threads: 1 });
   backends.push(backend);
-  const bytes = testModelInMemory(config, { ggufType: 'Q8_0' }).gguf;
+  const bytes = testModelInMemory(config, { ggufType }).gguf;
   const { model } = await loadModel({ kind: 'gguf', name: 'tiny.gguf', open: async () => new MemoryByteSource(bytes) }, backend);
   return { backend, model };
 }
@@ -76,5 +77,48 @@ describe('forward activations', () => {
     const after = await sequence(false);
     expect(await sequence(true)).toBe(after);
     expect(await sequence(false)).toBe(after);
+  });
+
+  it('unmerged LoRA adapters: same logits as the merged weight, and decode steps still allocate nothing', async () => {
+    const { backend, model } = await load(TINY_LLAMA, 'F32');
+    const { hiddenSize: C, numHeads: H, headDim: D } = model.config;
+    const rank = 3;
+    const scaling = 0.75;
+    const q = model.weights.layers[0]!.q; // [H·D, C]
+    const A = Float32Array.from({ length: rank * C }, (_, i) => Math.sin(i) * 0.2); // [r, C]
+    const B = Float32Array.from({ length: H * D * rank }, (_, i) => Math.cos(i) * 0.2); // [H·D, r]
+    const adapters = new Map([[q, { a: backend.tensor('f32', [rank, C], A), b: backend.tensor('f32', [H * D, rank], B), scaling }]]);
+    const adapted = new LlamaModel(backend, model.config, { ...model.weights, adapters });
+
+    const merged = Float32Array.from((await backend.read(q)) as Float32Array); // W + scaling · B·A
+    for (let o = 0; o < H * D; o++) {
+      for (let i = 0; i < C; i++) {
+        let sum = 0;
+        for (let r = 0; r < rank; r++) sum += B[o * rank + r]! * A[r * C + i]!;
+        merged[o * C + i]! += scaling * sum;
+      }
+    }
+    const layers = model.weights.layers.map((layer, index) => (index === 0 ? { ...layer, q: backend.tensor('f32', [H * D, C], merged) } : layer));
+    const reference = new LlamaModel(backend, model.config, { ...model.weights, layers });
+
+    const run = async (on: LlamaModel) => {
+      const cache = on.createCache(PROMPT.length + 8);
+      const logits = [await on.forward(PROMPT, cache), await on.forward([3], cache)];
+      return { cache, logits };
+    };
+    const expected = await run(reference);
+    const got = await run(adapted);
+    for (const [index, row] of got.logits.entries()) {
+      const want = expected.logits[index]!;
+      const scale = Math.max(...want.map(Math.abs));
+      expect(Math.max(...row.map((value, i) => Math.abs(value - want[i]!))) / scale).toBeLessThan(1e-5);
+    }
+    const inUse = backend.bytesInUse;
+    const allocate = vi.spyOn(backend, 'tensor');
+    for (let step = 0; step < 3; step++) await adapted.forward([4 + step], got.cache);
+    expect(allocate).not.toHaveBeenCalled();
+    expect(backend.bytesInUse).toBe(inUse);
+    got.cache.dispose();
+    expected.cache.dispose();
   });
 });

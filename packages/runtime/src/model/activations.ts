@@ -1,6 +1,14 @@
 import type { Backend, Tensor } from '@cria/kernels';
 import type { ModelConfig } from './model-config.js';
 
+/** Temporaries of one unmerged LoRA linear (LlamaModel.#adapted): out = base + (scaling · x·Aᵀ)·Bᵀ. */
+export interface LoraBuffers {
+  base: Tensor; // [T, out]: x · Wᵀ
+  hidden: Tensor; // [T, r]: x · Aᵀ
+  hiddenScaled: Tensor; // [T, r]: scaling · hidden
+  delta: Tensor; // [T, out]: hiddenScaled · Bᵀ
+}
+
 /**
  * The forward's intermediate tensors for a chunk of T tokens, allocated once and reused by every
  * layer and by every later chunk of the same length (each decode step is T = 1): the footprint is
@@ -38,6 +46,7 @@ export class Activations {
   readonly lastNormed: Tensor; // [1, C]
   readonly logits: Tensor; // [1, V]
   readonly #all: Tensor[] = [];
+  readonly #lora = new Map<string, LoraBuffers>();
   #disposed = false;
 
   constructor(
@@ -48,11 +57,7 @@ export class Activations {
   ) {
     const { hiddenSize: C, intermediateSize: I, numHeads: H, numKvHeads: KV, headDim: D, vocabSize: V } = config;
     const T = tokens;
-    const tensor = (dtype: 'f32' | 'i32', shape: number[]) => {
-      const t = backend.tensor(dtype, shape);
-      this.#all.push(t);
-      return t;
-    };
+    const tensor = (dtype: 'f32' | 'i32', shape: number[]) => this.#tensor(dtype, shape);
     try {
       this.tokenIds = tensor('i32', [T]);
       this.positions = tensor('i32', [1, T]);
@@ -78,6 +83,32 @@ export class Activations {
       this.dispose();
       throw error;
     }
+  }
+
+  /**
+   * The LoRA temporaries for a linear with `outputs` outputs and rank `rank`, made on first use and
+   * shared by every adapted linear of that shape (they run one after another).
+   */
+  loraBuffers(outputs: number, rank: number): LoraBuffers {
+    const key = `${outputs}x${rank}`;
+    let buffers = this.#lora.get(key);
+    if (!buffers) {
+      const T = this.tokens;
+      buffers = {
+        base: this.#tensor('f32', [T, outputs]),
+        hidden: this.#tensor('f32', [T, rank]),
+        hiddenScaled: this.#tensor('f32', [T, rank]),
+        delta: this.#tensor('f32', [T, outputs]),
+      };
+      this.#lora.set(key, buffers);
+    }
+    return buffers;
+  }
+
+  #tensor(dtype: 'f32' | 'i32', shape: number[]): Tensor {
+    const t = this.backend.tensor(dtype, shape);
+    this.#all.push(t);
+    return t;
   }
 
   dispose(): void {

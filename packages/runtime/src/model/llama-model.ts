@@ -1,5 +1,6 @@
 import type { Backend, Tensor } from '@cria/kernels';
 import type { LowRankAdapter, ModelWeights } from '../loading/upload-weights.js';
+import type { Activations } from './activations.js';
 import { KvCache } from './kv-cache.js';
 import type { ModelConfig } from './model-config.js';
 
@@ -74,9 +75,9 @@ export class LlamaModel {
       const w = weights.layers[layer]!;
       // Attention block.
       backend.rmsnorm({ out: a.branch, x: a.residual, weight: w.attentionNorm, eps }); // [T, C]
-      this.#linear(a.queryRows, a.branch, w.q, w.qBias, a.queryUnbiased); // [T, H·D]
-      this.#linear(a.keyRows, a.branch, w.k, w.kBias, a.kvUnbiased); // [T, KV·D]
-      this.#linear(a.valueRows, a.branch, w.v, w.vBias, a.kvUnbiased); // [T, KV·D]
+      this.#linear(a, a.queryRows, a.branch, w.q, w.qBias, a.queryUnbiased); // [T, H·D]
+      this.#linear(a, a.keyRows, a.branch, w.k, w.kBias, a.kvUnbiased); // [T, KV·D]
+      this.#linear(a, a.valueRows, a.branch, w.v, w.vBias, a.kvUnbiased); // [T, KV·D]
       backend.copy({ out: a.queryHeads, x: a.queryRows }); // [1, T, H, D]
       backend.copy({ out: a.keyHeads, x: a.keyRows }); // [1, T, KV, D]
       backend.rope({ out: a.queryRotated, x: a.queryHeads, positions: a.positions, ...rope }); // [1, T, H, D]
@@ -87,15 +88,15 @@ export class LlamaModel {
       const attended = a.queryHeads; // [1, T, H, D] (q by heads is dead once rotated)
       backend.attention({ out: attended, q: a.queryRotated, k: cache.keys[layer]!, v: cache.values[layer]!, kvLength: P + T, scale: 1 / Math.sqrt(D) });
       backend.copy({ out: a.queryRows, x: attended }); // [T, H·D]
-      this.#linear(a.branch, a.queryRows, w.o, undefined, undefined); // [T, C]
+      this.#linear(a, a.branch, a.queryRows, w.o, undefined, undefined); // [T, C]
       backend.add({ out: a.afterAttention, a: a.residual, b: a.branch }); // [T, C]
 
       // MLP block (SwiGLU).
       backend.rmsnorm({ out: a.branch, x: a.afterAttention, weight: w.ffnNorm, eps }); // [T, C]
-      this.#linear(a.gate, a.branch, w.gate, undefined, undefined); // [T, I]
-      this.#linear(a.up, a.branch, w.up, undefined, undefined); // [T, I]
+      this.#linear(a, a.gate, a.branch, w.gate, undefined, undefined); // [T, I]
+      this.#linear(a, a.up, a.branch, w.up, undefined, undefined); // [T, I]
       backend.swiglu({ out: a.activated, gate: a.gate, up: a.up }); // [T, I]
-      this.#linear(a.branch, a.activated, w.down, undefined, undefined); // [T, C]
+      this.#linear(a, a.branch, a.activated, w.down, undefined, undefined); // [T, C]
       backend.add({ out: a.residual, a: a.afterAttention, b: a.branch }); // [T, C]
     }
     cache.tokens.push(...ids);
@@ -129,39 +130,25 @@ export class LlamaModel {
    * out = x · Wᵀ (+ b): HF and GGUF store linear weights as [out, in]. With a bias the product goes
    * to `unbiased` first (the ops take no output that aliases an input).
    */
-  #linear(out: Tensor, x: Tensor, weight: Tensor, bias: Tensor | undefined, unbiased: Tensor | undefined): void {
+  #linear(a: Activations, out: Tensor, x: Tensor, weight: Tensor, bias: Tensor | undefined, unbiased: Tensor | undefined): void {
     const product = bias ? unbiased! : out;
     const adapter = this.weights.adapters?.get(weight);
-    if (adapter) this.#adapted(product, x, weight, adapter);
+    if (adapter) this.#adapted(a, product, x, weight, adapter);
     else this.backend.matmul({ out: product, a: x, b: weight, transposeB: true });
     if (bias) this.backend.add({ out, a: product, b: bias });
   }
 
   /**
-   * out = x · Wᵀ + scaling · (x · Aᵀ) · Bᵀ: an unmerged LoRA adapter (PEFT's lora.Linear), the base
-   * weight untouched. Its temporaries are allocated per call: only @cria/train's sampling has adapters.
+   * out = x · Wᵀ + (scaling · x · Aᵀ) · Bᵀ: an unmerged LoRA adapter (PEFT's lora.Linear), the base
+   * weight untouched. The scaling is applied to the rank-r product, the smallest tensor on the way.
    */
-  #adapted(out: Tensor, x: Tensor, weight: Tensor, { a, b, scaling }: LowRankAdapter): void {
+  #adapted(activations: Activations, out: Tensor, x: Tensor, weight: Tensor, { a, b, scaling }: LowRankAdapter): void {
     const backend = this.backend;
-    const rows = x.shape[0]!;
-    const temporaries: Tensor[] = [];
-    const tensor = (shape: readonly number[]) => {
-      const t = backend.tensor('f32', shape);
-      temporaries.push(t);
-      return t;
-    };
-    try {
-      const base = tensor(out.shape); // [T, out]
-      backend.matmul({ out: base, a: x, b: weight, transposeB: true });
-      const hidden = tensor([rows, a.shape[0]!]); // [T, r]
-      backend.matmul({ out: hidden, a: x, b: a, transposeB: true });
-      const delta = tensor(out.shape); // [T, out]
-      backend.matmul({ out: delta, a: hidden, b, transposeB: true });
-      const scaled = tensor(out.shape); // [T, out]
-      backend.scale({ out: scaled, x: delta, factor: scaling });
-      backend.add({ out, a: base, b: scaled });
-    } finally {
-      for (const t of temporaries) if (!t.freed) backend.free(t);
-    }
+    const { base, hidden, hiddenScaled, delta } = activations.loraBuffers(out.shape[1]!, a.shape[0]!);
+    backend.matmul({ out: base, a: x, b: weight, transposeB: true }); // [T, out]
+    backend.matmul({ out: hidden, a: x, b: a, transposeB: true }); // [T, r]
+    backend.scale({ out: hiddenScaled, x: hidden, factor: scaling }); // [T, r]
+    backend.matmul({ out: delta, a: hiddenScaled, b, transposeB: true }); // [T, out]
+    backend.add({ out, a: base, b: delta }); // [T, out]
   }
 }
