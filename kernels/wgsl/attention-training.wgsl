@@ -140,7 +140,7 @@ fn prepare(
   @builtin(num_workgroups) groups: vec3<u32>,
   @builtin(local_invocation_index) lidx: u32,
 ) {
-  let r = (group.y * groups.x + group.x) * 256u + lidx; // (batch · nHeads + head) · T + t
+  let r = flat_invocation(group, groups, lidx); // (batch · nHeads + head) · T + t
   if (r >= params.rows) {
     return;
   }

@@ -20,10 +20,6 @@ struct Params {
 
 const GELU_COEFFICIENT = 0.7978845608028654; // sqrt(2 / π)
 
-fn element_index(group: vec3<u32>, groups: vec3<u32>, lidx: u32) -> u32 {
-  return (group.y * groups.x + group.x) * 256u + lidx;
-}
-
 fn sigmoid(value: f32) -> f32 {
   // exp(−value) overflows to +inf below −88: 1 / inf = 0, the right limit.
   return 1.0 / (1.0 + exp(-value));
@@ -36,7 +32,7 @@ fn silu_derivative(value: f32) -> f32 {
 
 @compute @workgroup_size(256)
 fn silu(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let i = element_index(group, groups, lidx);
+  let i = flat_invocation(group, groups, lidx);
   if (i < params.size) {
     dx[i] += dout[i] * silu_derivative(factor[i]);
   }
@@ -44,7 +40,7 @@ fn silu(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups
 
 @compute @workgroup_size(256)
 fn gelu(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let i = element_index(group, groups, lidx);
+  let i = flat_invocation(group, groups, lidx);
   if (i < params.size) {
     let value = factor[i];
     // gelu(x) = x·σ(2u), u = c·(x + 0.044715x³), as the forward (clamped so exp stays finite).
@@ -57,7 +53,7 @@ fn gelu(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups
 
 @compute @workgroup_size(256)
 fn swiglu(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let i = element_index(group, groups, lidx);
+  let i = flat_invocation(group, groups, lidx);
   if (i < params.size) {
     let gate = factor[i];
     dx[i] += dout[i] * up[i] * silu_derivative(gate);
@@ -67,7 +63,7 @@ fn swiglu(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) grou
 
 @compute @workgroup_size(256)
 fn scale(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let i = element_index(group, groups, lidx);
+  let i = flat_invocation(group, groups, lidx);
   if (i < params.size) {
     dx[i] += params.factor * dout[i];
   }
@@ -75,7 +71,7 @@ fn scale(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) group
 
 @compute @workgroup_size(256)
 fn add_a(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let i = element_index(group, groups, lidx);
+  let i = flat_invocation(group, groups, lidx);
   if (i < params.size) {
     dx[i] += dout[i];
   }
@@ -83,7 +79,7 @@ fn add_a(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) group
 
 @compute @workgroup_size(256)
 fn mul_a(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let i = element_index(group, groups, lidx);
+  let i = flat_invocation(group, groups, lidx);
   if (i < params.size) {
     dx[i] += dout[i] * factor[i % params.b_size];
   }
@@ -91,7 +87,7 @@ fn mul_a(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) group
 
 @compute @workgroup_size(256)
 fn add_b(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let j = element_index(group, groups, lidx);
+  let j = flat_invocation(group, groups, lidx);
   if (j < params.b_size) {
     var sum = 0.0;
     for (var i = j; i < params.size; i += params.b_size) {
@@ -103,7 +99,7 @@ fn add_b(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) group
 
 @compute @workgroup_size(256)
 fn mul_b(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let j = element_index(group, groups, lidx);
+  let j = flat_invocation(group, groups, lidx);
   if (j < params.b_size) {
     var sum = 0.0;
     for (var i = j; i < params.size; i += params.b_size) {

@@ -15,10 +15,6 @@ struct Params {
 
 const GELU_COEFFICIENT = 0.7978845608028654; // sqrt(2 / π)
 
-fn element_index(group: vec3<u32>, groups: vec3<u32>, lidx: u32) -> u32 {
-  return (group.y * groups.x + group.x) * 256u + lidx;
-}
-
 fn silu_of(value: f32) -> f32 {
   // exp(−value) overflows to +inf for value < −88: value / inf = −0, the right limit.
   return value / (1.0 + exp(-value));
@@ -26,7 +22,7 @@ fn silu_of(value: f32) -> f32 {
 
 @compute @workgroup_size(256)
 fn silu(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let i = element_index(group, groups, lidx);
+  let i = flat_invocation(group, groups, lidx);
   if (i < params.size) {
     out[i] = silu_of(a[i]);
   }
@@ -34,7 +30,7 @@ fn silu(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups
 
 @compute @workgroup_size(256)
 fn gelu(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let i = element_index(group, groups, lidx);
+  let i = flat_invocation(group, groups, lidx);
   if (i < params.size) {
     let value = a[i];
     // 0.5 · x · (1 + tanh(u)) = x · sigmoid(2u) = x / (1 + exp(−2u)). Written with exp, not tanh:
@@ -48,7 +44,7 @@ fn gelu(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups
 
 @compute @workgroup_size(256)
 fn scale(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let i = element_index(group, groups, lidx);
+  let i = flat_invocation(group, groups, lidx);
   if (i < params.size) {
     out[i] = a[i] * params.factor;
   }
@@ -56,7 +52,7 @@ fn scale(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) group
 
 @compute @workgroup_size(256)
 fn swiglu(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let i = element_index(group, groups, lidx);
+  let i = flat_invocation(group, groups, lidx);
   if (i < params.size) {
     out[i] = silu_of(a[i]) * b[i];
   }
@@ -64,7 +60,7 @@ fn swiglu(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) grou
 
 @compute @workgroup_size(256)
 fn add(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let i = element_index(group, groups, lidx);
+  let i = flat_invocation(group, groups, lidx);
   if (i < params.size) {
     out[i] = a[i] + b[i % params.b_size];
   }
@@ -72,7 +68,7 @@ fn add(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups:
 
 @compute @workgroup_size(256)
 fn mul(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let i = element_index(group, groups, lidx);
+  let i = flat_invocation(group, groups, lidx);
   if (i < params.size) {
     out[i] = a[i] * b[i % params.b_size];
   }

@@ -20,7 +20,7 @@ struct Params {
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let i = (group.y * groups.x + group.x) * 256u + lidx;
+  let i = flat_invocation(group, groups, lidx);
   if (i >= params.size) {
     return;
   }

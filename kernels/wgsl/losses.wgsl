@@ -41,10 +41,6 @@ const LN2_HIGH = 0.693145751953125; // ln 2 in its top 16 bits: n · LN2_HIGH is
 const LN2_LOW = 1.4286068202862268e-6;
 const SPLIT_FLOOR = 9.5367431640625e-7; // 2^-20: smaller hi parts go to lo, so Σ hi stays exact
 
-fn row_of(group: vec3<u32>, groups: vec3<u32>) -> u32 {
-  return group.y * groups.x + group.x;
-}
-
 /** log Σ exp(z / divide) over a row of the student's logits, by every invocation of the workgroup. */
 fn row_logsumexp(base: u32, lidx: u32, divide: f32) -> f32 {
   var maximum = -3.4e38;
@@ -135,7 +131,7 @@ fn masked_count(lidx: u32) -> f32 {
 
 @compute @workgroup_size(256)
 fn cross_entropy(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let row = row_of(group, groups);
+  let row = flat_workgroup(group, groups);
   if (row >= params.rows) {
     return;
   }
@@ -163,7 +159,7 @@ fn cross_entropy(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroup
 
 @compute @workgroup_size(256)
 fn distill_full(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let row = row_of(group, groups);
+  let row = flat_workgroup(group, groups);
   if (row >= params.rows) {
     return;
   }
@@ -199,7 +195,7 @@ fn distill_full(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups
 
 @compute @workgroup_size(256)
 fn distill_top_k(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let row = row_of(group, groups);
+  let row = flat_workgroup(group, groups);
   if (row >= params.rows) {
     return;
   }

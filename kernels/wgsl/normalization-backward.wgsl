@@ -26,7 +26,7 @@ fn rmsnorm_rows(
   @builtin(num_workgroups) groups: vec3<u32>,
   @builtin(local_invocation_index) lidx: u32,
 ) {
-  let row = group.y * groups.x + group.x;
+  let row = flat_workgroup(group, groups);
   if (row >= params.rows) {
     return;
   }
@@ -55,7 +55,7 @@ fn rmsnorm_weight(
   @builtin(num_workgroups) groups: vec3<u32>,
   @builtin(local_invocation_index) lidx: u32,
 ) {
-  let c = (group.y * groups.x + group.x) * 256u + lidx;
+  let c = flat_invocation(group, groups, lidx);
   if (c >= params.C) {
     return;
   }
@@ -73,7 +73,7 @@ fn softmax(
   @builtin(num_workgroups) groups: vec3<u32>,
   @builtin(local_invocation_index) lidx: u32,
 ) {
-  let row = group.y * groups.x + group.x;
+  let row = flat_workgroup(group, groups);
   if (row >= params.rows) {
     return;
   }

@@ -22,7 +22,7 @@ fn rmsnorm(
   @builtin(num_workgroups) groups: vec3<u32>,
   @builtin(local_invocation_index) lidx: u32,
 ) {
-  let row = group.y * groups.x + group.x;
+  let row = flat_workgroup(group, groups);
   if (row >= params.rows) {
     return;
   }
@@ -45,7 +45,7 @@ fn layernorm(
   @builtin(num_workgroups) groups: vec3<u32>,
   @builtin(local_invocation_index) lidx: u32,
 ) {
-  let row = group.y * groups.x + group.x;
+  let row = flat_workgroup(group, groups);
   if (row >= params.rows) {
     return;
   }

@@ -33,7 +33,7 @@ fn main(
   @builtin(num_workgroups) groups: vec3<u32>,
   @builtin(local_invocation_index) lidx: u32,
 ) {
-  let pair = (group.y * groups.x + group.x) * 256u + lidx;
+  let pair = flat_invocation(group, groups, lidx);
   if (pair >= params.pairs) {
     return;
   }

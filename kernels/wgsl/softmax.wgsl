@@ -16,7 +16,7 @@ fn main(
   @builtin(num_workgroups) groups: vec3<u32>,
   @builtin(local_invocation_index) lidx: u32,
 ) {
-  let row = group.y * groups.x + group.x;
+  let row = flat_workgroup(group, groups);
   if (row >= params.rows) {
     return;
   }

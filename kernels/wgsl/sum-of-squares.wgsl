@@ -18,7 +18,7 @@ const CHUNK = {{CHUNK}}u;
 
 @compute @workgroup_size(256)
 fn partial(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {
-  let chunk = group.y * groups.x + group.x;
+  let chunk = flat_workgroup(group, groups);
   let begin = chunk * CHUNK;
   let end = min(begin + CHUNK, params.size);
   var sum = 0.0;

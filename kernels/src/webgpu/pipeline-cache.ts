@@ -8,6 +8,7 @@ import elementwiseSource from '../../wgsl/elementwise.wgsl';
 import embeddingBackwardSource from '../../wgsl/embedding-backward.wgsl';
 import embeddingSource from '../../wgsl/embedding.wgsl';
 import fillSource from '../../wgsl/fill.wgsl';
+import gridSource from '../../wgsl/grid.wgsl';
 import lossesSource from '../../wgsl/losses.wgsl';
 import matmulSource from '../../wgsl/matmul.wgsl';
 import matvecQuantSource from '../../wgsl/matvec-quant.wgsl';
@@ -41,21 +42,21 @@ const SHADERS = {
   'matvec-quant': { source: matvecQuantSource, rowSum: true },
   attention: { source: attentionSource },
   'attention-decode': { source: attentionDecodeSource },
-  normalization: { source: normalizationSource, includes: [workgroupReduceSource] },
-  softmax: { source: softmaxSource, includes: [workgroupReduceSource] },
-  argmax: { source: argmaxSource },
-  rope: { source: ropeSource },
-  elementwise: { source: elementwiseSource },
-  embedding: { source: embeddingSource, includes: [weightsSource] },
+  normalization: { source: normalizationSource, includes: [gridSource, workgroupReduceSource] },
+  softmax: { source: softmaxSource, includes: [gridSource, workgroupReduceSource] },
+  argmax: { source: argmaxSource, includes: [gridSource] },
+  rope: { source: ropeSource, includes: [gridSource] },
+  elementwise: { source: elementwiseSource, includes: [gridSource] },
+  embedding: { source: embeddingSource, includes: [gridSource, weightsSource] },
   // Training (webgpu-training.ts); rope backward and the matmul gradients are variants of their forward files.
-  'attention-training': { source: attentionTrainingSource },
-  'normalization-backward': { source: normalizationBackwardSource, includes: [workgroupReduceSource] },
-  'elementwise-backward': { source: elementwiseBackwardSource },
-  'embedding-backward': { source: embeddingBackwardSource },
-  losses: { source: lossesSource, includes: [workgroupReduceSource] },
-  adamw: { source: adamwSource },
-  'sum-of-squares': { source: sumOfSquaresSource, includes: [workgroupReduceSource] },
-  fill: { source: fillSource },
+  'attention-training': { source: attentionTrainingSource, includes: [gridSource] },
+  'normalization-backward': { source: normalizationBackwardSource, includes: [gridSource, workgroupReduceSource] },
+  'elementwise-backward': { source: elementwiseBackwardSource, includes: [gridSource] },
+  'embedding-backward': { source: embeddingBackwardSource, includes: [gridSource] },
+  losses: { source: lossesSource, includes: [gridSource, workgroupReduceSource] },
+  adamw: { source: adamwSource, includes: [gridSource] },
+  'sum-of-squares': { source: sumOfSquaresSource, includes: [gridSource, workgroupReduceSource] },
+  fill: { source: fillSource, includes: [gridSource] },
 } satisfies Record<string, ShaderFile>;
 
 export type ShaderName = keyof typeof SHADERS;

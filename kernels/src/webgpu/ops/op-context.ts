@@ -22,7 +22,7 @@ export interface OpContext {
 export const WORKGROUP_SIZE = 256;
 const MAX_GROUPS_PER_DIMENSION = 65535;
 
-/** A 2D grid of `groups` workgroups, for kernels that index `group.y * groups.x + group.x`. */
+/** A 2D grid of `groups` workgroups, for kernels that flatten it with `flat_workgroup` / `flat_invocation` (grid.wgsl). */
 export function grid(groups: number): [number, number, number] {
   const x = Math.max(1, Math.min(groups, MAX_GROUPS_PER_DIMENSION));
   return [x, Math.max(1, Math.ceil(groups / x)), 1];
