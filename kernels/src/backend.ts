@@ -1,4 +1,5 @@
 import type { DType, HostArray } from './dtype.js';
+import { ShapeMismatchError } from './errors.js';
 import type { Ops } from './ops.js';
 import type { Tensor } from './tensor.js';
 
@@ -35,6 +36,12 @@ export interface Backend extends Ops {
    * it whole in host memory. Backends whose storage is not one contiguous byte range leave it out.
    */
   writeBytes?(tensor: Tensor, byteOffset: number, data: ArrayBufferView): void;
+  /**
+   * Optional: copies a tensor into `target` (a host array of exactly its byte length), after all
+   * previously enqueued ops, so a loop that reads every step (logits) reuses one array instead of
+   * leaving one behind per step for the garbage collector. See `readInto` for the fallback.
+   */
+  readInto?(tensor: Tensor, target: ArrayBufferView): Promise<void>;
   /** Copies a tensor back to the host, after all previously enqueued ops. */
   read<D extends DType>(tensor: Tensor & { dtype: D }): Promise<HostArray<D>>;
   read(tensor: Tensor): Promise<HostArray>;
@@ -44,4 +51,18 @@ export interface Backend extends Ops {
   sync(): Promise<void>;
   /** Frees everything and releases workers / the GPU device. */
   dispose(): void;
+}
+
+/** `backend.readInto` where the backend has it, else `read` and a copy. Returns `target`. */
+export async function readInto<T extends ArrayBufferView>(backend: Backend, tensor: Tensor, target: T): Promise<T> {
+  if (target.byteLength !== tensor.byteLength) {
+    throw new ShapeMismatchError('readInto', 'target', `${tensor.byteLength} bytes for ${tensor}`, `${target.byteLength} bytes`);
+  }
+  if (backend.readInto) {
+    await backend.readInto(tensor, target);
+  } else {
+    const data = await backend.read(tensor);
+    new Uint8Array(target.buffer, target.byteOffset, target.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+  return target;
 }

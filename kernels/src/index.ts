@@ -1,4 +1,5 @@
 export type { Backend, BackendInfo, BackendName } from './backend.js';
+export { readInto } from './backend.js';
 export type * from './ops.js';
 export { OP_NAMES } from './ops.js';
 export type * from './training-ops.js';

@@ -5,7 +5,7 @@ import { argmax, OwnTurnLoad, peakRssBytes, type ChildRequest, type ChildResult,
 
 /**
  * Cria in a child process: the GGUF loaded with the runtime's `loadModel` onto the wasm backend
- * (`threads` threads) or WebGPU, then prefill + greedy decode through `LlamaModel.forward`, the
+ * (`threads` threads) or WebGPU, then prefill + greedy decode through `LlamaModel.forwardInto`, the
  * loop the engine runs, minus tokenizer and sampler settings (greedy is an argmax on the host).
  * The timed repetitions are the parent's to call (see child-protocol.ts).
  */
@@ -51,12 +51,13 @@ async function pass(model: LlamaModel, cache: KvCache, prompt: readonly number[]
   cache.truncate(0);
   const start = counters(backend);
   const started = performance.now();
-  let logits = await model.forward(prompt, cache);
+  // One logits array for the pass, as the engine's generation loop does (forwardInto).
+  const logits = await model.forwardInto(prompt, cache, new Float32Array(model.config.vocabSize));
   const prefilled = performance.now();
   const afterPrefill = counters(backend);
   const tokens = [argmax(logits)];
   for (let step = 0; step < generate; step++) {
-    logits = await model.forward([tokens[tokens.length - 1]!], cache);
+    await model.forwardInto([tokens[tokens.length - 1]!], cache, logits);
     tokens.push(argmax(logits));
   }
   const finished = performance.now();

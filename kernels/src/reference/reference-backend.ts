@@ -14,6 +14,7 @@ import type {
   SwigluParams,
   UnaryParams,
 } from '../ops.js';
+import { ShapeMismatchError } from '../errors.js';
 import { Tensor, assertLive } from '../tensor.js';
 import * as check from '../validate.js';
 import * as kernels from './kernels.js';
@@ -43,6 +44,15 @@ export class ReferenceBackend implements Backend {
   async read(tensor: Tensor): Promise<HostArray> {
     assertLive(tensor, this.name, 'read');
     return this.storage(tensor).slice() as HostArray;
+  }
+
+  async readInto(tensor: Tensor, target: ArrayBufferView): Promise<void> {
+    assertLive(tensor, this.name, 'readInto');
+    const source = this.storage(tensor);
+    if (target.byteLength !== source.byteLength) {
+      throw new ShapeMismatchError('readInto', 'target', `${source.byteLength} bytes for ${tensor}`, `${target.byteLength} bytes`);
+    }
+    new Uint8Array(target.buffer, target.byteOffset, target.byteLength).set(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
   }
 
   free(tensor: Tensor): void {

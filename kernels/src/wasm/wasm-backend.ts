@@ -125,6 +125,14 @@ export class WasmBackend implements Backend, TrainingOps {
     return hostArrayFor(tensor.dtype, this.#memory.read(this.#at(tensor), tensor.byteLength), 0, tensor.size);
   }
 
+  async readInto(tensor: Tensor, target: ArrayBufferView): Promise<void> {
+    assertLive(tensor, this.name, 'readInto');
+    if (target.byteLength !== tensor.byteLength) {
+      throw new ShapeMismatchError('readInto', 'target', `${tensor.byteLength} bytes for ${tensor}`, `${target.byteLength} bytes`);
+    }
+    this.#memory.readInto(this.#at(tensor), target);
+  }
+
   free(tensor: Tensor): void {
     assertLive(tensor, this.name, 'free');
     this.#memory.free(this.#at(tensor));

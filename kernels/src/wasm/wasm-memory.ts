@@ -51,6 +51,11 @@ export class WasmMemory {
     return copy.buffer;
   }
 
+  /** Copies `target.byteLength` bytes at `offset` into `target`. */
+  readInto(offset: number, target: ArrayBufferView): void {
+    new Uint8Array(target.buffer, target.byteOffset, target.byteLength).set(this.bytes.subarray(offset, offset + target.byteLength));
+  }
+
   fill(offset: number, length: number, value = 0): void {
     this.bytes.fill(value, offset, offset + length);
   }

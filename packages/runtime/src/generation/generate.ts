@@ -56,7 +56,8 @@ export async function* generate(model: LlamaModel, cache: KvCache, tokenizer: To
   if (signal?.aborted) finishReason = 'abort';
   else {
     const prefillStart = now();
-    let logits = await model.forward(prefillIds, cache);
+    // One logits array for the whole generation: the sampler is done with a step's before the next.
+    const logits = await model.forwardInto(prefillIds, cache, new Float32Array(model.config.vocabSize));
     prefillSeconds = (now() - prefillStart) / 1000;
     prefilled = true;
     while (generated.length < input.maxTokens) {
@@ -84,7 +85,7 @@ export async function* generate(model: LlamaModel, cache: KvCache, tokenizer: To
       }
       if (generated.length >= input.maxTokens) break;
       const stepStart = now();
-      logits = await model.forward([choice.id], cache);
+      await model.forwardInto([choice.id], cache, logits);
       decodeSeconds += (now() - stepStart) / 1000;
       decodeSteps++;
     }

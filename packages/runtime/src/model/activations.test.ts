@@ -121,4 +121,22 @@ describe('forward activations', () => {
     got.cache.dispose();
     expected.cache.dispose();
   });
+
+  it("forwardInto: the same logits as forward, written into the caller's array, with no tensor allocated per step", async () => {
+    const { backend, model } = await load(TINY_LLAMA);
+    const viaForward = model.createCache(PROMPT.length + 4);
+    const viaInto = model.createCache(PROMPT.length + 4);
+    const logits = new Float32Array(model.config.vocabSize);
+    expect(await model.forwardInto(PROMPT, viaInto, logits)).toBe(logits);
+    expect(Array.from(logits)).toEqual(Array.from(await model.forward(PROMPT, viaForward)));
+    await model.forwardInto([3], viaInto, logits); // the first T = 1 step makes the one-token activations
+    await model.forward([3], viaForward);
+    const allocate = vi.spyOn(backend, 'tensor');
+    for (const id of [4, 5]) {
+      await model.forwardInto([id], viaInto, logits);
+      expect(Array.from(logits)).toEqual(Array.from(await model.forward([id], viaForward)));
+    }
+    expect(allocate).not.toHaveBeenCalled();
+    await expect(model.forwardInto([6], viaInto, new Float32Array(7))).rejects.toThrow(/vocabulary size/);
+  });
 });

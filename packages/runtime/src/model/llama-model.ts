@@ -1,4 +1,4 @@
-import type { Backend, Tensor } from '@cria/kernels';
+import { readInto, type Backend, type Tensor } from '@cria/kernels';
 import type { LowRankAdapter, ModelWeights } from '../loading/upload-weights.js';
 import type { Activations } from './activations.js';
 import { KvCache } from './kv-cache.js';
@@ -39,6 +39,22 @@ export class LlamaModel {
    * last position ([V]), or of every position ([T, V]) with `allLogits`.
    */
   async forward(ids: readonly number[], cache: KvCache, allLogits = false): Promise<Float32Array> {
+    return this.#forward(ids, cache, allLogits, undefined);
+  }
+
+  /**
+   * `forward` for the last position's logits, written into `logits` ([V]) and returned: a generation
+   * loop that samples each step before the next reuses one array instead of leaving one [V] array
+   * per token for the garbage collector (~25 MiB over 128 steps of a 49k vocabulary).
+   */
+  async forwardInto(ids: readonly number[], cache: KvCache, logits: Float32Array): Promise<Float32Array> {
+    if (logits.length !== this.config.vocabSize) {
+      throw new RangeError(`forwardInto needs a logits array of the vocabulary size ${this.config.vocabSize}; got ${logits.length}`);
+    }
+    return this.#forward(ids, cache, false, logits);
+  }
+
+  async #forward(ids: readonly number[], cache: KvCache, allLogits: boolean, into: Float32Array | undefined): Promise<Float32Array> {
     if (ids.length === 0) throw new RangeError('forward needs at least one token');
     if (cache.length + ids.length > cache.capacity) {
       throw new RangeError(`the KV cache holds ${cache.capacity} positions; ${cache.length} are used and ${ids.length} more were asked for`);
@@ -47,8 +63,8 @@ export class LlamaModel {
     for (let begin = 0; begin < ids.length; begin += PREFILL_CHUNK) {
       const chunk = ids.slice(begin, begin + PREFILL_CHUNK);
       const last = begin + PREFILL_CHUNK >= ids.length;
-      if (allLogits || last) parts.push(await this.#forwardChunk(chunk, cache, allLogits));
-      else await this.#forwardChunk(chunk, cache, false, false);
+      if (allLogits || last) parts.push(await this.#forwardChunk(chunk, cache, allLogits, true, into));
+      else await this.#forwardChunk(chunk, cache, false, false, undefined);
     }
     if (parts.length === 1) return parts[0]!;
     const out = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
@@ -60,7 +76,7 @@ export class LlamaModel {
     return out;
   }
 
-  async #forwardChunk(ids: readonly number[], cache: KvCache, allLogits: boolean, wantLogits = true): Promise<Float32Array> {
+  async #forwardChunk(ids: readonly number[], cache: KvCache, allLogits: boolean, wantLogits: boolean, into: Float32Array | undefined): Promise<Float32Array> {
     const { backend, weights } = this;
     const { hiddenSize: C, numHeads: H, numKvHeads: KV, headDim: D, vocabSize: V, rmsNormEps: eps } = this.config;
     const T = ids.length;
@@ -123,6 +139,7 @@ export class LlamaModel {
     }
     backend.rmsnorm({ out: a.lastNormed, x: last, weight: weights.finalNorm, eps }); // [1, C]
     backend.matmul({ out: a.logits, a: a.lastNormed, b: weights.lmHead, transposeB: true }); // [1, V]
+    if (into) return readInto(backend, a.logits, into);
     return (await backend.read(a.logits)) as Float32Array;
   }
 
