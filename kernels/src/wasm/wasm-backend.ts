@@ -22,7 +22,7 @@ import { RopeTableCache } from './rope-table.js';
 import type { ThreadPool } from './thread-pool.js';
 import { forwardTrainingOps, type TrainingOps } from '../training-ops.js';
 import { createWasmTrainingOps } from './wasm-training.js';
-import type { WasmMemory } from './wasm-memory.js';
+import { CHUNK_COUNTER_OFFSET, type WasmMemory } from './wasm-memory.js';
 
 /**
  * The WebAssembly backend: tensors are 16-byte-aligned blocks of one linear memory (weights in
@@ -44,7 +44,6 @@ export interface WasmBackendParts {
 }
 
 const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
-const CACHE_LINE = 64;
 
 // The training ops (wasm-training.ts) are forwarded onto each instance: see forwardTrainingOps.
 export interface WasmBackend extends TrainingOps {}
@@ -58,8 +57,6 @@ export class WasmBackend implements Backend, TrainingOps {
   readonly #live = new Set<Tensor>();
   readonly #training: TrainingOps;
   #scratch = { offset: 0, bytes: 0 };
-  /** The chunk counter of matmul and attention calls (see assembly/common/work-queue.ts), on its own cache line. */
-  readonly #counter: number;
   readonly #ropeTables: RopeTableCache;
   #disposed = false;
 
@@ -70,7 +67,6 @@ export class WasmBackend implements Backend, TrainingOps {
     this.#pool = parts.pool;
     this.#parallelThreshold = parts.parallelThreshold;
     this.#ropeTables = new RopeTableCache(this.#memory);
-    this.#counter = Math.ceil(this.#memory.allocate(2 * CACHE_LINE) / CACHE_LINE) * CACHE_LINE;
     this.#training = createWasmTrainingOps({
       memory: this.#memory,
       kernels: this.#kernels,
@@ -281,8 +277,8 @@ export class WasmBackend implements Backend, TrainingOps {
 
   /** Zeroes the chunk counter for the next call and returns its offset. */
   #resetCounter(): number {
-    this.#memory.fill(this.#counter, 4);
-    return this.#counter;
+    this.#memory.fill(CHUNK_COUNTER_OFFSET, 4);
+    return CHUNK_COUNTER_OFFSET;
   }
 
   #threadsFor(work: number): number {

@@ -8,8 +8,14 @@ import { FreeListAllocator } from './allocator.js';
 const PAGE = 65536;
 /** wasm32 addresses 4 GiB at most; the threaded builds declare this maximum for their shared memory. */
 export const MAXIMUM_PAGES = 65536;
-/** Offset 0 stays unused so that a null offset never aliases a tensor. */
+/** Below this the allocator hands out nothing: offset 0 never aliases a tensor, and fixed words live here. */
 const BASE = 1024;
+/**
+ * The chunk counter of matmul and attention calls (assembly/common/work-queue.ts): a fixed word
+ * below BASE, alone on its 64-byte cache line, outside the allocator (so `bytesInUse` counts tensors
+ * and scratch only).
+ */
+export const CHUNK_COUNTER_OFFSET = 64;
 const INITIAL_PAGES = 16;
 
 export class WasmMemory {
