@@ -6,7 +6,12 @@ import type { Random } from './random.js';
 
 /** Cases of the fused losses (checked by finite differences), AdamW, sumOfSquares and fill. */
 
-const LOSS_TOLERANCE = 1e-7;
+/**
+ * A loss is one scalar, so its relative error is not averaged over many elements as the norm-wise
+ * error of an elementwise op is; and WGSL guarantees exp and log to a few ulps only. 1e-7 (~1.7 ulp
+ * of f32) failed on SwiftShader for a reverse-KL case at 1.04e-7 (seed 375225411); 3e-7 is ~5 ulp.
+ */
+const LOSS_TOLERANCE = 3e-7;
 const f64 = (inputs: ObjectiveInputs, name: string) => inputs[name] as Float64Array;
 
 function crossEntropy(random: Random): BackwardCase {
