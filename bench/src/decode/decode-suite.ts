@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { collectMachineInfo, currentLoad } from '../machine.js';
 import { waitForQuiet } from '../measure/machine-load.js';
 import { median, minimum, roundSignificant } from '../measure/statistics.js';
-import type { ImplInfo, MachineInfo, ResultFile, ResultRow } from '../results/result-types.js';
+import { UNMEASURED, type ImplInfo, type MachineInfo, type ResultFile, type ResultRow } from '../results/result-types.js';
 import { DECODE_IMPLS, type ChildRequest, type ChildResult, type DecodeImpl } from './child-protocol.js';
 import { ensureModelFile, modelCacheDirectory, type ModelFile } from './model-file.js';
 import { FULL_MODELS, headDim, kvCacheBytes, modelLabel, parameterCount, QUICK_MODELS, type DecodeModelSpec } from './model-shapes.js';
@@ -196,13 +196,7 @@ function baseRow(spec: DecodeModelSpec, file: ModelFile, impl: DecodeImpl, setti
     threads: impl === 'cria-webgpu' ? null : 2,
     shape: `prompt ${settings.promptTokens}, generate ${settings.generate}`,
     dtype: spec.type.toLowerCase(),
-    median_ms: null,
-    min_ms: null,
-    runs: 0,
-    gflops: null,
-    gbps: null,
-    other_cores: null,
-    check: null,
+    ...UNMEASURED,
     prompt_tokens: settings.promptTokens,
     generated_tokens: settings.generate,
     prefill_tokens_per_s: null,

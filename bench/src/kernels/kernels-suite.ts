@@ -3,7 +3,7 @@ import { machineLoadGuard, waitForQuiet } from '../measure/machine-load.js';
 import { sampleCase, type LoadGuard, type SubjectSamples } from '../measure/sampler.js';
 import { median, minimum, roundSignificant } from '../measure/statistics.js';
 import { attentionFlops, gigabytesPerSecond, gflopsPerSecond, kvCacheBytes, matmulFlops, weightBytes } from '../measure/throughput.js';
-import type { ResultFile, ResultRow } from '../results/result-types.js';
+import { UNMEASURED, type ResultFile, type ResultRow } from '../results/result-types.js';
 import { makeCaseData, type CaseData } from './case-data.js';
 import { errorLine, type Contender, type ContenderFactory, type PreparedCall } from './contender.js';
 import { criaWasmFactories, criaWebGPUFactory } from './cria-contender.js';
@@ -149,13 +149,7 @@ function emptyRow(kernelCase: KernelCase, contender: Contender, dtype: WeightTyp
     threads: contender.threads,
     shape: describeShape(kernelCase),
     dtype,
-    median_ms: null,
-    min_ms: null,
-    runs: 0,
-    gflops: null,
-    gbps: null,
-    other_cores: null,
-    check: null,
+    ...UNMEASURED,
   };
 }
 

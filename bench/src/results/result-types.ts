@@ -56,6 +56,17 @@ export interface ResultRow {
   note?: string;
 }
 
+/** A row's measurement fields before anything is measured: suites spread it, then fill in what they time. */
+export const UNMEASURED = {
+  median_ms: null,
+  min_ms: null,
+  runs: 0,
+  gflops: null,
+  gbps: null,
+  other_cores: null,
+  check: null,
+} as const satisfies Partial<ResultRow>;
+
 /** One implementation as it ran: what build, which threads, or why it could not start. */
 export interface ImplInfo {
   impl: string;

@@ -5,7 +5,7 @@ import { collectMachineInfo, currentLoad } from '../machine.js';
 import { startLoadProbe, waitForQuiet } from '../measure/machine-load.js';
 import type { SamplingPolicy } from '../measure/sampler.js';
 import { median, minimum, roundSignificant } from '../measure/statistics.js';
-import type { MachineInfo, ResultFile, ResultRow } from '../results/result-types.js';
+import { UNMEASURED, type MachineInfo, type ResultFile, type ResultRow } from '../results/result-types.js';
 import { timeCollected } from './collected-timing.js';
 import { defaultContenders, type ContenderFactory, type TokenizerContender } from './contenders.js';
 import { measureLoadMemory, memoryProbes, type LoadMemory, type MemoryProbe } from './load-memory.js';
@@ -89,16 +89,10 @@ export async function runTokenizerSuite(options: TokenizerSuiteOptions): Promise
     threads: 1,
     shape,
     dtype: 'text',
-    median_ms: null,
-    min_ms: null,
-    runs: 0,
-    gflops: null,
-    gbps: null,
+    ...UNMEASURED,
     mb_per_s: null,
     tokens_per_s: null,
     tokens: null,
-    other_cores: null,
-    check: null,
   });
 
   const contenders: TokenizerContender[] = [];

@@ -1,7 +1,7 @@
 import { collectMachineInfo, currentLoad } from '../machine.js';
 import { waitForQuiet } from '../measure/machine-load.js';
 import { roundSignificant } from '../measure/statistics.js';
-import type { ImplInfo, ResultFile, ResultRow } from '../results/result-types.js';
+import { UNMEASURED, type ImplInfo, type ResultFile, type ResultRow } from '../results/result-types.js';
 import { criaWasmFactory, criaWebGPUFactory } from './cria-trainer.js';
 import { summariseSteps, timeSteps, type StepPolicy } from './step-timing.js';
 import { tfjsFactory } from './tfjs-trainer.js';
@@ -99,13 +99,7 @@ export async function runTrainSuite(options: TrainSuiteOptions): Promise<ResultF
       benchmark: benchmarkOf(shape),
       shape: describeShape(shape),
       dtype: shape.baseDtype ?? 'f32',
-      median_ms: null,
-      min_ms: null,
-      runs: 0,
-      gflops: null,
-      gbps: null,
-      other_cores: null,
-      check: null,
+      ...UNMEASURED,
       tokens_per_step: tokensPerStep(shape),
       tokens_per_s: null,
       step_gflop: roundSignificant(stepFlops(shape) / 1e9),
