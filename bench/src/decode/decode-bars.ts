@@ -1,4 +1,5 @@
 import { roundSignificant } from '../measure/statistics.js';
+import { verdict, type BarStatus } from '../results/bar-status.js';
 import type { ResultRow } from '../results/result-types.js';
 import type { DecodeRow } from './decode-suite.js';
 
@@ -13,25 +14,12 @@ export interface DecodeBar {
   /** "≥ 0.8×", "≤ 1.3×", "≤ 1". */
   target: string;
   ratio: number | null;
-  status: 'PASS' | 'MISS' | 'NOT MEASURED' | 'INCONCLUSIVE';
+  /** INCONCLUSIVE for speed ratios timed on a busy machine (see bar-status.ts). */
+  status: BarStatus;
   detail: string;
 }
 
-/** Other processes' load worth mentioning next to a ratio (cores, averaged over the timed passes). */
-const NOTABLE_LOAD = 0.25;
-/**
- * Above this, a 2-thread speed ratio says little on a 2-core machine: both impls lose a core, and
- * llama.cpp's spinning thread barriers collapse when one of its two threads is descheduled (measured
- * here: 10× slower decode at 1.1 other cores). The ratio is still shown, marked INCONCLUSIVE.
- */
-const INCONCLUSIVE_LOAD = 0.5;
-
 const find = (rows: readonly DecodeRow[], model: string, impl: string) => rows.find((row) => row.model === model && row.impl === impl);
-
-function loadNote(...rows: DecodeRow[]): string {
-  const load = Math.max(...rows.map((row) => row.other_cores ?? 0));
-  return load >= NOTABLE_LOAD ? `; other processes used up to ${load.toFixed(2)} cores meanwhile` : '';
-}
 
 function speedBar(rows: readonly DecodeRow[], model: string, field: 'decode_tokens_per_s' | 'prefill_tokens_per_s', target: number): DecodeBar {
   const name = field === 'decode_tokens_per_s' ? 'decode tok/s' : 'prefill tok/s';
@@ -47,8 +35,8 @@ function speedBar(rows: readonly DecodeRow[], model: string, field: 'decode_toke
   }
   const ratio = cria![field]! / peer![field]!;
   const load = Math.max(cria!.other_cores ?? 0, peer!.other_cores ?? 0);
-  const status = load > INCONCLUSIVE_LOAD ? 'INCONCLUSIVE' : ratio >= target ? 'PASS' : 'MISS';
-  return { ...bar, ratio: roundSignificant(ratio), status, detail: `${cria![field]} / ${peer![field]} tok/s${loadNote(cria!, peer!)}` };
+  const { status, note } = verdict(ratio, target, { higherIsBetter: true, load, loadSensitive: true });
+  return { ...bar, ratio: roundSignificant(ratio), status, detail: `${cria![field]} / ${peer![field]} tok/s${note}` };
 }
 
 function memoryBar(rows: readonly DecodeRow[], model: string, target: number): DecodeBar {
@@ -58,7 +46,8 @@ function memoryBar(rows: readonly DecodeRow[], model: string, target: number): D
   const budget = cria.weights_bytes + cria.kv_cache_bytes;
   const ratio = cria.peak_rss_bytes / budget;
   const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(bytes >= 10 * 2 ** 20 ? 0 : 2);
-  return { ...bar, ratio: roundSignificant(ratio), status: ratio <= target ? 'PASS' : 'MISS', detail: `${mib(cria.peak_rss_bytes)} MiB / (${mib(cria.weights_bytes)} + ${mib(cria.kv_cache_bytes)}) MiB` };
+  const { status } = verdict(ratio, target, { higherIsBetter: false });
+  return { ...bar, ratio: roundSignificant(ratio), status, detail: `${mib(cria.peak_rss_bytes)} MiB / (${mib(cria.weights_bytes)} + ${mib(cria.kv_cache_bytes)}) MiB` };
 }
 
 function submitBar(rows: readonly DecodeRow[], model: string): DecodeBar {

@@ -1,4 +1,5 @@
 import { roundSignificant } from '../measure/statistics.js';
+import { verdict, type BarStatus } from '../results/bar-status.js';
 import type { ResultRow } from '../results/result-types.js';
 
 /**
@@ -12,11 +13,8 @@ export interface Bar {
   target: number;
   /** Measured ratio, 3 significant digits; null when not measured. */
   ratio: number | null;
-  /**
-   * INCONCLUSIVE: a thread-scaling bar timed while other processes held a core or more's worth of
-   * the machine, so a second core was not there to scale onto; the ratio is shown but not judged.
-   */
-  status: 'PASS' | 'MISS' | 'INCONCLUSIVE' | 'NOT MEASURED';
+  /** INCONCLUSIVE only for thread-scaling bars timed on a busy machine (see bar-status.ts). */
+  status: BarStatus;
   /** The two medians the ratio came from, or what was missing. */
   detail: string;
 }
@@ -28,11 +26,6 @@ interface RowKey {
   threads: number;
   dtype: string;
 }
-
-/** Other processes' load worth mentioning next to a ratio (cores, averaged over the case). */
-const NOTABLE_LOAD = 0.25;
-/** Above this, a 2-thread run on a 2-core machine had no free core to scale onto. */
-const SCALING_LOAD_LIMIT = 0.5;
 
 const describe = (key: RowKey) => `${key.impl} ×${key.threads} ${key.dtype} ${key.benchmark} ${key.shape}`;
 
@@ -57,13 +50,13 @@ function speedBar(rows: readonly ResultRow[], bar: string, target: number, fast:
   }
   const ratio = slowRow!.median_ms! / fastRow!.median_ms!;
   const load = Math.max(fastRow!.other_cores ?? 0, slowRow!.other_cores ?? 0);
-  const loadNote = load >= NOTABLE_LOAD ? `; other processes used up to ${load.toFixed(2)} cores meanwhile` : '';
+  const { status, note } = verdict(ratio, target, { higherIsBetter: true, load, loadSensitive: needsSecondCore });
   return {
     bar,
     target,
     ratio: roundSignificant(ratio),
-    status: needsSecondCore && load > SCALING_LOAD_LIMIT ? 'INCONCLUSIVE' : ratio >= target ? 'PASS' : 'MISS',
-    detail: `${slowRow!.median_ms} ms (${slow.impl} ×${slow.threads}${slow.dtype === 'f32' ? '' : ` ${slow.dtype}`}) / ${fastRow!.median_ms} ms (${fast.impl} ×${fast.threads}${fast.dtype === 'f32' ? '' : ` ${fast.dtype}`})${loadNote}`,
+    status,
+    detail: `${slowRow!.median_ms} ms (${slow.impl} ×${slow.threads}${slow.dtype === 'f32' ? '' : ` ${slow.dtype}`}) / ${fastRow!.median_ms} ms (${fast.impl} ×${fast.threads}${fast.dtype === 'f32' ? '' : ` ${fast.dtype}`})${note}`,
   };
 }
 

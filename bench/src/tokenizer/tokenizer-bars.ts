@@ -1,4 +1,5 @@
 import { roundSignificant } from '../measure/statistics.js';
+import { verdict, type BarStatus } from '../results/bar-status.js';
 import type { ResultRow } from '../results/result-types.js';
 import type { TokenizerRow } from './tokenizer-suite.js';
 import { VOCABULARY_LABELS } from './vocabularies.js';
@@ -12,7 +13,8 @@ export interface TokenizerBar {
   bar: string;
   target: number;
   ratio: number | null;
-  status: 'PASS' | 'MISS' | 'NOT MEASURED';
+  /** Never INCONCLUSIVE: encoding runs on one thread, so a busy second core is only noted. */
+  status: BarStatus;
   detail: string;
 }
 
@@ -22,9 +24,6 @@ interface Key {
 }
 
 const label = (key: Key) => `${key.impl} ${VOCABULARY_LABELS[key.vocabulary] ?? key.vocabulary}`;
-
-/** Other processes' load worth mentioning next to a ratio (cores, averaged over the benchmark). */
-const NOTABLE_LOAD = 0.25;
 
 function encodeBar(rows: readonly ResultRow[], target: number, fast: Key, slow: Key, why: string): TokenizerBar {
   const bar = `encode MB/s: ${label(fast)} vs ${label(slow)}${why}`;
@@ -46,15 +45,8 @@ function encodeBar(rows: readonly ResultRow[], target: number, fast: Key, slow: 
   const peerNote = slowRow!.check?.startsWith('ok') ? '' : `; ${label(slow)}: ${slowRow!.check}`;
   const ratio = fastRow!.mb_per_s! / slowRow!.mb_per_s!;
   const load = Math.max(fastRow!.other_cores ?? 0, slowRow!.other_cores ?? 0);
-  return {
-    bar,
-    target,
-    ratio: roundSignificant(ratio),
-    status: ratio >= target ? 'PASS' : 'MISS',
-    detail: `${fastRow!.mb_per_s} / ${slowRow!.mb_per_s} MB/s${
-      load >= NOTABLE_LOAD ? `; other processes used ${load.toFixed(2)} cores meanwhile` : ''
-    }${peerNote}`,
-  };
+  const { status, note } = verdict(ratio, target, { higherIsBetter: true, load });
+  return { bar, target, ratio: roundSignificant(ratio), status, detail: `${fastRow!.mb_per_s} / ${slowRow!.mb_per_s} MB/s${note}${peerNote}` };
 }
 
 export function computeTokenizerBars(rows: readonly ResultRow[]): TokenizerBar[] {

@@ -1,4 +1,5 @@
 import { roundSignificant } from '../measure/statistics.js';
+import { verdict, type BarStatus } from '../results/bar-status.js';
 import type { ResultRow } from '../results/result-types.js';
 import { BENCHMARKS, type TrainRow } from './train-suite.js';
 
@@ -10,18 +11,10 @@ export interface TrainBar {
   bar: string;
   target: number;
   ratio: number | null;
-  status: 'PASS' | 'MISS' | 'NOT MEASURED' | 'INCONCLUSIVE';
+  /** INCONCLUSIVE when timed on a busy machine (see bar-status.ts). */
+  status: BarStatus;
   detail: string;
 }
-
-/** Other processes' load worth mentioning next to a ratio (cores, mean over the steps). */
-const NOTABLE_LOAD = 0.25;
-/**
- * Past this load (cores, on 2), a 2-thread ratio says more about who suffers most from a stolen
- * core than about the impls (PyTorch's nanoGPT step was measured at 2.8 s with 0.64 cores taken
- * by others and 9.5 s with 1.0). The ratio is shown, not judged.
- */
-const INCONCLUSIVE_LOAD = 0.5;
 
 function ratioBar(rows: readonly ResultRow[], benchmark: string, fast: string, slow: string, target: number, suffix = ''): TrainBar {
   const bar = `${benchmark} tokens/s: ${fast} ≥ ${target}× ${slow}${suffix}`;
@@ -39,18 +32,13 @@ function ratioBar(rows: readonly ResultRow[], benchmark: string, fast: string, s
   const ratio = fastRow!.tokens_per_s! / slowRow!.tokens_per_s!;
   const load = Math.max(fastRow!.other_cores ?? 0, slowRow!.other_cores ?? 0);
   const threads = (row: TrainRow) => (row.threads === null ? '' : `, ${row.threads} thread${row.threads === 1 ? '' : 's'}`);
+  const { status, note } = verdict(ratio, target, { higherIsBetter: true, load, loadSensitive: true });
   return {
     bar,
     target,
     ratio: roundSignificant(ratio),
-    status: load > INCONCLUSIVE_LOAD ? 'INCONCLUSIVE' : ratio >= target ? 'PASS' : 'MISS',
-    detail: `${fastRow!.tokens_per_s} tokens/s (${fastRow!.gflops} GFLOP/s${threads(fastRow!)}) / ${slowRow!.tokens_per_s} tokens/s (${slowRow!.gflops} GFLOP/s${threads(slowRow!)})${
-      load > INCONCLUSIVE_LOAD
-        ? `; INCONCLUSIVE: other processes used up to ${load.toFixed(2)} of the 2 cores meanwhile (would be ${ratio >= target ? 'PASS' : 'MISS'})`
-        : load >= NOTABLE_LOAD
-          ? `; other processes used up to ${load.toFixed(2)} cores meanwhile`
-          : ''
-    }`,
+    status,
+    detail: `${fastRow!.tokens_per_s} tokens/s (${fastRow!.gflops} GFLOP/s${threads(fastRow!)}) / ${slowRow!.tokens_per_s} tokens/s (${slowRow!.gflops} GFLOP/s${threads(slowRow!)})${note}`,
   };
 }
 
