@@ -46,6 +46,21 @@ describe('cria serve with the real engine', () => {
     const completion = await (await fetch(`${url}/v1/completions`, json({ prompt: 'once upon', max_tokens: 4, temperature: 0 }))).json();
     expect(completion).toMatchObject({ object: 'text_completion', choices: [{ finish_reason: expect.stringMatching(/^(length|stop)$/) }] });
 
+    // /v1/completions answers logprobs in OpenAI's legacy shape (the integer asks for alternatives).
+    const withLogprobs = { prompt: 'once upon', max_tokens: 4, temperature: 0, logprobs: 2 };
+    const legacy = (await (await fetch(`${url}/v1/completions`, json(withLogprobs))).json()).choices[0];
+    const { tokens, token_logprobs, top_logprobs, text_offset } = legacy.logprobs;
+    expect(tokens).toHaveLength(4);
+    expect(text_offset).toEqual(tokens.map((_: string, i: number) => 'once upon'.length + tokens.slice(0, i).join('').length));
+    tokens.forEach((token: string, i: number) => {
+      expect(top_logprobs[i][token]).toBe(token_logprobs[i]); // greedy: the sampled token is the likeliest
+      expect(Object.keys(top_logprobs[i]).length).toBeLessThanOrEqual(3);
+    });
+    const legacyStream = await readEventStream(await fetch(`${url}/v1/completions`, json({ ...withLogprobs, stream: true })));
+    const streamedLogprobs = legacyStream.events.flatMap((event) => event.choices[0]?.logprobs?.tokens ?? []);
+    expect(streamedLogprobs).toEqual(tokens);
+    expect(legacyStream.events.flatMap((event) => event.choices[0]?.logprobs?.text_offset ?? [])).toEqual(text_offset);
+
     const tooLong = await fetch(`${url}/v1/chat/completions`, json({ messages: [{ role: 'user', content: 'hi' }], max_tokens: 100_000 }));
     expect(tooLong.status).toBe(400);
     expect((await tooLong.json()).error.code).toBe('context_length_exceeded');

@@ -7,11 +7,12 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Engine } from '../engine-types.js';
+import type { Completion, CompletionChunk, CompletionRequest, Engine } from '../engine-types.js';
 import { bearerCheck, type BearerCheck } from './bearer-auth.js';
 import { GenerationQueue } from './generation-queue.js';
 import { HttpError, methodNotAllowed, modelNotFound, routeNotFound, shuttingDown, toErrorResponse } from './http-errors.js';
 import { DEFAULT_BODY_LIMIT_BYTES, readJsonBody } from './read-json-body.js';
+import { legacyCompletion, legacyCompletionChunks } from './legacy-logprobs.js';
 import { stderrRequestLogger, type RequestLogger, type RequestRecord } from './request-log.js';
 import { runGeneration, type GenerationContext } from './run-generation.js';
 import { sendJson } from './send-json.js';
@@ -173,9 +174,12 @@ export class CriaServer {
 
     const generation: GenerationContext = { queue: this.queue, response, signal: context.signal, record: context.record };
     // The engine's overloads are keyed on a literal `stream`; here it is only known at run time.
-    await runGeneration(generation, validated, (engineRequest) =>
-      kind === 'chat' ? this.engine.chat.completions.create(engineRequest as never) : this.engine.completions.create(engineRequest as never),
-    );
+    await runGeneration(generation, validated, async (engineRequest) => {
+      if (kind === 'chat') return this.engine.chat.completions.create(engineRequest as never);
+      const result: Completion | AsyncIterable<CompletionChunk> = await this.engine.completions.create(engineRequest as never);
+      const promptLength = (engineRequest as unknown as CompletionRequest).prompt.length;
+      return Symbol.asyncIterator in result ? legacyCompletionChunks(result, promptLength) : legacyCompletion(result, promptLength);
+    });
   }
 
   private modelObject() {

@@ -90,10 +90,8 @@ function maxAbsDifference(a: Float32Array, b: Float32Array): number {
 
 describe.each(['llama', 'qwen2'] as const)('%s GGUF: Cria vs llama.cpp', (arch) => {
   it.each(TYPES)('%s: identical greedy tokens for 32 steps, logits within tolerance', async (type) => {
-    if (!llama) {
-      console.warn(`node-llama-cpp unavailable, parity not checked: ${unavailable}`);
-      return;
-    }
+    // A missing peer fails the test: parity that was never compared must not read as parity.
+    if (!llama) throw new Error(`node-llama-cpp did not load, so parity with llama.cpp cannot be checked: ${unavailable}. It ships prebuilt CPU binaries for linux/macOS/Windows (x64, arm64); reinstall the workspace with \`npm ci\`.`);
     const path = `${files[arch]}/model-${type}.gguf`;
     const reference = await llamaCpp(path, 320);
     const ours = await cria(path, reference.ids);
