@@ -30,7 +30,7 @@ export async function loadEngine(selection: ModelSelection, stderr: Writable & {
   }
   const { model } = engine;
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  stderr.write(`loaded ${model.id} (${model.architecture}, ${formatCount(model.parameters)} parameters, context ${model.contextLength}) on ${model.backend} in ${seconds} s\n`);
+  stderr.write(`loaded ${model.id} (${model.architecture}, ${formatCount(model.parameters)} parameters, context ${model.contextLength}) on ${model.backend}${model.backendReason === 'requested' ? '' : ` (${model.backendReason})`} in ${seconds} s\n`);
   return engine;
 }
 

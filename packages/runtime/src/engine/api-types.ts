@@ -142,6 +142,11 @@ export interface ModelInfo {
   vocabSize: number;
   /** The backend the engine chose, as it describes itself ("wasm relaxed-simd, 2 threads"). */
   backend: string;
+  /**
+   * Why that backend: "requested" when EngineOptions.backend named it; with 'auto', "hardware WebGPU
+   * adapter" or the reason WebGPU was passed over ("WebGPU unavailable (…); using wasm").
+   */
+  backendReason: string;
 }
 
 export interface Engine {

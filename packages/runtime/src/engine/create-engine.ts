@@ -28,7 +28,7 @@ export const DEFAULT_CONTEXT_LENGTH = 4096;
 
 /**
  * Loads a model and returns an OpenAI-shaped engine. `backend: 'auto'` picks WebGPU on a hardware
- * adapter, else wasm; `engine.model.backend` says which.
+ * adapter, else wasm; `engine.model.backend` says which and `engine.model.backendReason` why.
  *
  * ```ts
  * const engine = await createEngine({ model: 'path/to/model-dir-or.gguf' });
@@ -39,11 +39,14 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   if (options.contextLength !== undefined && (!Number.isInteger(options.contextLength) || options.contextLength < 1)) {
     throw new InvalidRequestError(`contextLength must be a positive integer, got ${options.contextLength}`, 'contextLength');
   }
-  const backend = await createBackend({ backend: options.backend ?? 'auto' });
+  const choice = options.backend ?? 'auto';
+  let fallback: string | undefined;
+  const backend = await createBackend({ backend: choice, onFallback: (reason) => (fallback = reason) });
+  const backendReason = choice !== 'auto' ? 'requested' : (fallback ?? (backend.name === 'webgpu' ? 'hardware WebGPU adapter' : 'WebGPU not chosen'));
   try {
     const loaded = await loadModel(options.model, backend, { onProgress: options.onProgress, signal: options.signal });
     const contextLength = options.contextLength ?? Math.min(loaded.model.config.maxPositionEmbeddings, DEFAULT_CONTEXT_LENGTH);
-    return new CriaEngine(backend, loaded.model, loaded.tokenizer, loaded.id, contextLength);
+    return new CriaEngine(backend, loaded.model, loaded.tokenizer, loaded.id, contextLength, backendReason);
   } catch (error) {
     backend.dispose();
     throw error;
@@ -68,6 +71,7 @@ class CriaEngine implements Engine {
     private readonly tokenizer: Tokenizer,
     id: string,
     readonly contextLength: number,
+    backendReason: string,
   ) {
     const config = llama.config;
     this.model = {
@@ -77,6 +81,7 @@ class CriaEngine implements Engine {
       contextLength,
       vocabSize: config.vocabSize,
       backend: backend.info.description,
+      backendReason,
     };
     this.#cache = llama.createCache(contextLength);
     this.#stopTokens = modelStopTokens(tokenizer, config.eosTokenIds);

@@ -33,6 +33,18 @@ describe('createEngine', () => {
     expect(engine.model).toMatchObject({ id: 'hf', architecture: 'LlamaForCausalLM', contextLength: 128, vocabSize: 320 });
     expect(engine.model.parameters).toBeGreaterThan(100_000);
     expect(engine.model.backend).toMatch(/reference/);
+    expect(engine.model.backendReason).toBe('requested');
+  });
+
+  it("says why 'auto' chose its backend", async () => {
+    const auto = await createEngine({ model: join(files.llama, 'model-q8_0.gguf'), backend: 'auto', contextLength: 32 });
+    try {
+      // No hardware adapter in CI: wasm, with WebGPU's reason (none, or only SwiftShader); on a GPU: WebGPU.
+      if (/webgpu/i.test(auto.model.backend)) expect(auto.model.backendReason).toBe('hardware WebGPU adapter');
+      else expect(auto.model.backendReason).toMatch(/^(WebGPU unavailable \(.+\); using wasm|.*SwiftShader.*; using wasm instead)$/);
+    } finally {
+      await auto.dispose();
+    }
   });
 
   it('reports loading progress tensor by tensor, ending at the total', async () => {
