@@ -34,6 +34,10 @@ const SCREENSHOT = '/tmp/cria-demo-e2e.png';
 
 const GGUF_FILE = 'model-q8_0.gguf';
 let ggufBytes: Buffer;
+/** The built-in model's Hugging Face folder on disk (dist/models/tiny-llama/hf), as the generator writes it. */
+let hfDirectory: string;
+/** What the loader needs from a Hugging Face folder (generation_config.json is optional). */
+const HF_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors'];
 /** Requests under /flaky/ (the Range header each carried); the first full download of each path is cut mid-body. */
 const flakyRequests: Array<{ path: string; range: string | undefined }> = [];
 const cutPaths = new Set<string>();
@@ -63,6 +67,7 @@ describe('demo page in headless Chromium', () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (or set CRIA_CHROMIUM to a Chromium binary)`);
     const root = await ensureBuilt({ log: () => {} });
     ggufBytes = readFileSync(join(root, DEFAULT_MODEL_DIRECTORY, GGUF_FILE));
+    hfDirectory = join(root, DEFAULT_MODEL_DIRECTORY, 'hf');
     server = await startStaticServer({ root, port: 0, intercept: cutFirstDownload });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1180, height: 900 } });
@@ -147,7 +152,8 @@ describe('demo page in headless Chromium', () => {
     await page.selectOption('#model-choice', options.choice);
     await page.selectOption('#chat-backend', options.backend);
     if (options.url !== undefined) await page.fill('#model-url', options.url);
-    await page.fill('#model-sha256', options.sha256 ?? '');
+    // The URL row (URL, SHA-256) is only shown for the URL choice.
+    if (options.choice === 'url') await page.fill('#model-sha256', options.sha256 ?? '');
     await page.click('#load-button');
     await page.waitForSelector('#chat[data-state="ready"], #chat[data-state="error"]', { timeout: 90_000 });
     if ((await page.getAttribute('#chat', 'data-state')) !== 'ready') return '';
@@ -203,6 +209,129 @@ describe('demo page in headless Chromium', () => {
     await loadModel({ choice: 'url', backend: 'wasm', url: `${server.url}${DEFAULT_MODEL_DIRECTORY}/${GGUF_FILE}`, sha256: '0'.repeat(64) });
     expect(await page.getAttribute('#chat', 'data-state')).toBe('error');
     expect(await page.locator('#chat-status').textContent()).toMatch(/IntegrityError: .*SHA-256 mismatch: expected 0{64}, got [0-9a-f]{64}/);
+  });
+
+  /** The Chat tab's file inputs and drop zone select 'local files': its row shows, the URL row hides. */
+  async function expectFilesChoice(): Promise<void> {
+    expect(await page.inputValue('#model-choice')).toBe('files');
+    expect(await page.isVisible('#model-files-row')).toBe(true);
+    expect(await page.isVisible('#model-url-row')).toBe(false);
+  }
+
+  /**
+   * Drops files on the Chat tab's drop zone as the browser does: dragenter, dragover and drop, each
+   * carrying one DataTransfer of File objects built in the page from the given bytes. Resolves once
+   * the page lists the dropped files.
+   */
+  async function dropFiles(files: Array<{ name: string; bytes: Buffer | string }>): Promise<void> {
+    await page.click('#tab-chat');
+    const given = files.map((file) => ({ name: file.name, base64: Buffer.from(file.bytes).toString('base64') }));
+    const events = await page.evaluate((dropped) => {
+      const transfer = new DataTransfer();
+      for (const file of dropped) transfer.items.add(new File([Uint8Array.from(atob(file.base64), (char) => char.charCodeAt(0))], file.name));
+      const zone = document.getElementById('model-drop')!;
+      // dispatchEvent is false when a listener called preventDefault (a dragover must, for the browser to allow the drop).
+      const canceled = (type: string) => !zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
+      const dragenter = canceled('dragenter');
+      const dragover = canceled('dragover');
+      const highlighted = zone.classList.contains('dragging');
+      return { dragenter, dragover, highlighted, drop: canceled('drop'), highlightedAfterDrop: zone.classList.contains('dragging') };
+    }, given);
+    expect(events).toMatchObject({ dragover: true, highlighted: true, drop: true, highlightedAfterDrop: false });
+    const names = files.map((file) => file.name);
+    await page.waitForFunction((expected) => document.getElementById('picked-files')?.textContent === expected, `${names.length} file(s): ${names.join(', ')}`, { timeout: 10_000 });
+  }
+
+  it('loads the generated test model through the folder picker (webkitdirectory) on webgpu and chats', async () => {
+    await page.click('#tab-chat');
+    await page.selectOption('#model-choice', 'files');
+    await expectFilesChoice();
+    await page.setInputFiles('#model-folder', hfDirectory);
+    // The picker hands the page the folder's files with their paths under it.
+    const picked = await page.$eval('#model-folder', (input) => [...((input as HTMLInputElement).files ?? [])].map((file) => file.webkitRelativePath).sort());
+    expect(picked).toEqual(['hf/config.json', 'hf/generation_config.json', 'hf/model.safetensors', 'hf/tokenizer.json', 'hf/tokenizer_config.json']);
+    expect(await page.locator('#picked-files').textContent()).toMatch(/^5 file\(s\): /);
+
+    const chosen = await loadModel({ choice: 'files', backend: 'webgpu' });
+    expect(await page.getAttribute('#chat', 'data-state'), (await page.locator('#chat-status').textContent()) ?? '').toBe('ready');
+    console.log(`[demo e2e] folder picker: ${chosen}; ${await page.locator('#model-info').textContent()}`);
+    expect(chosen.toLowerCase()).toContain('webgpu');
+    // The model is named after the picked folder.
+    expect(await page.locator('#model-info dd').first().textContent()).toBe('hf');
+    const reply = await chat('Hello from a picked folder');
+    expect(reply.text.length).toBeGreaterThan(0);
+    expect(reply.tokensPerSecond).toBeGreaterThan(0);
+  });
+
+  it('loads a dropped .gguf file on wasm and chats', async () => {
+    // Dropping switches the choice to local files, whatever was chosen before.
+    await page.click('#tab-chat');
+    await page.selectOption('#model-choice', 'url');
+    expect(await page.isVisible('#model-url-row')).toBe(true);
+    await dropFiles([{ name: GGUF_FILE, bytes: ggufBytes }]);
+    await expectFilesChoice();
+
+    const chosen = await loadModel({ choice: 'files', backend: 'wasm' });
+    expect(await page.getAttribute('#chat', 'data-state'), (await page.locator('#chat-status').textContent()) ?? '').toBe('ready');
+    expect(chosen.toLowerCase()).toContain('wasm');
+    expect(await page.locator('#model-info dd').nth(1).textContent()).toMatch(/llama/i); // the architecture, read from the GGUF
+    const reply = await chat('Hello from a dropped GGUF');
+    console.log(`[demo e2e] dropped GGUF on ${chosen}: ${JSON.stringify(reply.text)}; ${reply.stats}`);
+    expect(reply.text.length).toBeGreaterThan(0);
+    expect(reply.tokensPerSecond).toBeGreaterThan(0);
+  });
+
+  it("loads a Hugging Face folder's dropped files on wasm and chats", async () => {
+    await dropFiles(HF_FILES.map((name) => ({ name, bytes: readFileSync(join(hfDirectory, name)) })));
+    await expectFilesChoice();
+
+    const chosen = await loadModel({ choice: 'files', backend: 'wasm' });
+    expect(await page.getAttribute('#chat', 'data-state'), (await page.locator('#chat-status').textContent()) ?? '').toBe('ready');
+    expect(chosen.toLowerCase()).toContain('wasm');
+    const reply = await chat('Hello from dropped safetensors');
+    console.log(`[demo e2e] dropped HF files on ${chosen}: ${JSON.stringify(reply.text)}; ${reply.stats}`);
+    expect(reply.text.length).toBeGreaterThan(0);
+    expect(reply.tokensPerSecond).toBeGreaterThan(0);
+  });
+
+  it('loads a model folder dragged in through Chromium itself (CDP Input.dispatchDragEvent), walking the folder, and chats', async () => {
+    // A browser-level drag of the folder path, as from a file manager: the page gets directory entries to walk.
+    await page.click('#tab-chat');
+    await page.selectOption('#model-choice', 'default-hf');
+    const box = (await page.locator('#model-drop').boundingBox())!;
+    const cdp = await page.context().newCDPSession(page);
+    const data = { items: [], files: [hfDirectory], dragOperationsMask: 1 /* copy */ };
+    for (const type of ['dragEnter', 'dragOver', 'drop'] as const) {
+      await cdp.send('Input.dispatchDragEvent', { type, x: box.x + box.width / 2, y: box.y + box.height / 2, data });
+    }
+    await cdp.detach();
+    await page.waitForFunction(() => document.getElementById('picked-files')?.textContent?.startsWith('5 file(s): '), undefined, { timeout: 10_000 });
+    await expectFilesChoice();
+    expect(((await page.locator('#picked-files').textContent()) ?? '').slice('5 file(s): '.length).split(', ').sort()).toEqual(
+      ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'],
+    );
+
+    const chosen = await loadModel({ choice: 'files', backend: 'wasm' });
+    expect(await page.getAttribute('#chat', 'data-state'), (await page.locator('#chat-status').textContent()) ?? '').toBe('ready');
+    expect(chosen.toLowerCase()).toContain('wasm');
+    expect((await chat('Hello from a dragged folder')).text.length).toBeGreaterThan(0);
+  });
+
+  it('shows what is missing when the dropped files are not a model (a lone config.json, a .txt)', async () => {
+    await dropFiles([{ name: 'config.json', bytes: readFileSync(join(hfDirectory, 'config.json')) }]);
+    await loadModel({ choice: 'files', backend: 'wasm' });
+    expect(await page.getAttribute('#chat', 'data-state')).toBe('error');
+    expect(await page.locator('#chat-status').textContent()).toMatch(/^Loading failed: ModelNotFoundError: No model at local files: the directory has no tokenizer\.json/);
+    // The previous model is gone: nothing to send to.
+    expect(await page.isDisabled('#send-button')).toBe(true);
+    expect(await page.locator('#model-info').textContent()).toBe('');
+
+    await dropFiles([{ name: 'notes.txt', bytes: 'not a model' }]);
+    await loadModel({ choice: 'files', backend: 'wasm' });
+    expect(await page.getAttribute('#chat', 'data-state')).toBe('error');
+    expect(await page.locator('#chat-status').textContent()).toMatch(
+      /^Loading failed: ModelNotFoundError: No model at local files: no config\.json and no \.gguf among 1 file\(s\) \(notes\.txt\)/,
+    );
   });
 
   /** Runs a fine-tune in the Train tab; resolves to the #train data attributes once it ends. */

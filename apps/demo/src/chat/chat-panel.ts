@@ -157,7 +157,9 @@ async function send(): Promise<void> {
 function setupFiles(): void {
   const choose = (files: File[]) => {
     pickedFiles = files;
-    byId<HTMLSelectElement>('model-choice').value = 'files';
+    const choice = byId<HTMLSelectElement>('model-choice');
+    choice.value = 'files';
+    choice.dispatchEvent(new Event('change')); // shows the files row, hides the URL row
     byId('picked-files').textContent = files.length ? `${files.length} file(s): ${files.map((file) => file.name).slice(0, 6).join(', ')}` : '';
   };
   for (const id of ['model-files', 'model-folder']) {
