@@ -38,6 +38,12 @@ beforeAll(async () => {
       'content-length': body.byteLength,
       ...(range ? { 'content-range': `bytes ${start}-${FILE.byteLength - 1}/${FILE.byteLength}` } : {}),
     });
+    if (request.url === '/stall' && start === 0) {
+      // Half the body, then nothing until the client gives up (a stalled download the user cancels).
+      response.write(body.subarray(0, body.byteLength >> 1));
+      request.on('close', () => response.destroy());
+      return;
+    }
     if (request.url === '/cut' && cutsLeft > 0) {
       cutsLeft--;
       // Half the remaining body, then a reset: the client sees the stream fail mid-body.
@@ -88,6 +94,27 @@ describe('downloadFile', () => {
     const kept = [...cache.entries.values()].reduce((sum, blob) => sum + blob.size, 0);
     expect(kept).toBeGreaterThan(0);
     const blob = await downloadFile(`${base}/cut`, { cache, sha256: SHA256 });
+    expect(new Uint8Array(await blob.arrayBuffer())).toEqual(FILE);
+    expect(requests.at(-1)!.range).toBe(`bytes=${kept}-`);
+  });
+
+  it('cancels a download mid-body on abort, keeping the bytes received for a later resume', async () => {
+    const cache = new MemoryCache();
+    const controller = new AbortController();
+    let seen = 0;
+    const cancelled = downloadFile(`${base}/stall`, {
+      cache,
+      signal: controller.signal,
+      onProgress: ({ loadedBytes }) => {
+        seen = loadedBytes;
+        if (loadedBytes >= FILE.byteLength >> 1) controller.abort();
+      },
+    });
+    await expect(cancelled).rejects.toMatchObject({ name: 'AbortError' });
+    expect(seen).toBe(FILE.byteLength >> 1);
+    const kept = [...cache.entries.values()].reduce((sum, blob) => sum + blob.size, 0);
+    expect(kept).toBe(FILE.byteLength >> 1);
+    const blob = await downloadFile(`${base}/stall`, { cache, sha256: SHA256 });
     expect(new Uint8Array(await blob.arrayBuffer())).toEqual(FILE);
     expect(requests.at(-1)!.range).toBe(`bytes=${kept}-`);
   });
