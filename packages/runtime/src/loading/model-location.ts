@@ -1,4 +1,5 @@
 import { ModelNotFoundError } from '../engine/engine-errors.js';
+import { ModelFormatError } from '../formats/errors.js';
 import type { ByteSource } from '../formats/sources/byte-source.js';
 import { HttpRangeSource } from '../formats/sources/http-range-source.js';
 import { openFileSource } from '../formats/sources/node-file-source.js';
@@ -21,7 +22,7 @@ export async function resolveModelLocation(model: string | ModelLocation): Promi
 }
 
 function urlLocation(url: string): ModelLocation {
-  if (/\.gguf(\?.*)?$/i.test(url)) return { kind: 'gguf', name: url, open: () => HttpRangeSource.open(url) };
+  if (/\.gguf(\?.*)?$/i.test(url)) return { kind: 'gguf', name: url, open: () => openUrl(url) };
   const base = url.endsWith('/') ? url : `${url}/`;
   return {
     kind: 'directory',
@@ -36,6 +37,16 @@ function urlLocation(url: string): ModelLocation {
     },
     open: (file) => HttpRangeSource.open(base + file),
   };
+}
+
+/** A .gguf URL that is not there (404, no server) is a missing model, as a missing path is. */
+async function openUrl(url: string): Promise<ByteSource> {
+  try {
+    return await HttpRangeSource.open(url);
+  } catch (error) {
+    if (error instanceof ModelFormatError && error.code === 'file-not-found') throw new ModelNotFoundError(url, error.message.slice(url.length + 2));
+    throw error;
+  }
 }
 
 async function pathLocation(path: string): Promise<ModelLocation> {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatCompletionChunk, Engine } from '../engine/api-types.js';
 import { createEngine } from '../engine/create-engine.js';
 import { ContextLengthExceededError, EngineUnavailableError, InvalidRequestError, ModelNotFoundError } from '../engine/engine-errors.js';
+import { openModel } from '../loading/open-model.js';
 import { writeTestModels, type TestModelFiles } from '../testing/test-model-files.js';
 import { createWorkerEngine, type WorkerEngine } from './create-worker-engine.js';
 import { serveEngine } from './serve-engine.js';
@@ -92,6 +93,27 @@ describe('createWorkerEngine', () => {
     await direct.dispose();
     await engine.dispose();
     await expect(engine.completions.create({ prompt: 'x' })).rejects.toBeInstanceOf(EngineUnavailableError);
+  });
+
+  it('aborts a load in the worker with the page\'s signal: AbortError, before or midway', async () => {
+    const before = new AbortController();
+    before.abort();
+    await expect(createWorkerEngine(workerPair(), { model: join(files.llama, 'hf'), backend: 'reference', signal: before.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    const midway = new AbortController();
+    let progress = 0;
+    const loading = createWorkerEngine(workerPair(), {
+      model: join(files.qwen2, 'model-f32.gguf'),
+      backend: 'reference',
+      signal: midway.signal,
+      onProgress: () => {
+        if (++progress === 2) midway.abort();
+      },
+    });
+    await expect(loading).rejects.toMatchObject({ name: 'AbortError' });
+    // The abort reached the worker while it was still uploading: it stopped well before the last tensor.
+    const opened = await openModel(join(files.qwen2, 'model-f32.gguf'));
+    expect(progress).toBeLessThan(opened.reader.tensors.size);
+    await opened.reader.close();
   });
 
   it('loads local files given as a BrowserModelSource', async () => {
