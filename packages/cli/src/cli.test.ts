@@ -108,6 +108,29 @@ describe('cria generate', () => {
     expect(gguf.usage.prompt_tokens).toBe(result.usage.prompt_tokens);
   });
 
+  it('--model <url> loads a .gguf and a Hugging Face folder over HTTP, with the same greedy text as from disk', async () => {
+    // The runtime's test server (range requests, as model hosts answer them); a test-only module.
+    const { serveFilesWithRanges } = await import('../../runtime/src/testing/range-file-server.js');
+    const served = await serveFilesWithRanges(model.dir);
+    try {
+      const args = ['-p', 'over the wire', '-n', '8', '-t', '0', '-b', 'reference', '--json'];
+      for (const [path, url] of [
+        [model.gguf, `${served.url}/model-q8_0.gguf`],
+        [model.hf, `${served.url}/hf/`],
+      ] as const) {
+        const [local, remote] = await Promise.all([runCli(['generate', '-m', path, ...args]), runCli(['generate', '-m', url, ...args])]);
+        expect(remote.code, remote.stderr).toBe(0);
+        expect(remote.stderr).toContain(`loaded ${url.endsWith('/') ? 'hf' : 'model-q8_0.gguf'}`);
+        expect(JSON.parse(remote.stdout).tokens).toEqual(JSON.parse(local.stdout).tokens);
+      }
+      const missing = await runCli(['generate', '-m', `${served.url}/gone.gguf`, '-p', 'x']);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/cria: error: No model at .*gone\.gguf: HEAD request failed with HTTP 404/);
+    } finally {
+      await served.close();
+    }
+  });
+
   it('the wasm backend gives the same greedy tokens as the reference backend', async () => {
     const args = ['generate', '-m', model.hf, '-p', 'hello world', '-n', '12', '-t', '0', '--json', '-b'];
     const [reference, wasm] = await Promise.all([runCli([...args, 'reference']), runCli([...args, 'wasm'])]);

@@ -1,43 +1,26 @@
 // Loading end to end: from URLs (a real HTTP server on loopback answering range requests) and
 // cancelled midway with an AbortSignal.
 import { createWasmBackend, type Backend } from '@cria/kernels';
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import { join, normalize } from 'node:path';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../engine/create-engine.js';
 import { ModelNotFoundError } from '../engine/engine-errors.js';
+import { serveFilesWithRanges, type RangeFileServer } from '../testing/range-file-server.js';
 import { writeTestModels, type TestModelFiles } from '../testing/test-model-files.js';
 import { loadModel } from './load-model.js';
 
 let files: TestModelFiles;
-let server: Server;
+let served: RangeFileServer;
 let base: string;
-const requests: Array<{ method: string; path: string; range?: string }> = [];
-
-/** Serves the test model directory: HEAD with Content-Length, GET whole or one `bytes=a-b` range (206). */
-async function serveDirectory(root: string): Promise<void> {
-  server = createServer(async (request, response) => {
-    const path = decodeURIComponent(new URL(request.url!, 'http://x').pathname);
-    requests.push({ method: request.method!, path, range: request.headers.range });
-    const bytes = await readFile(join(root, normalize(path))).catch(() => undefined);
-    if (!bytes) return response.writeHead(404).end();
-    const range = /^bytes=(\d+)-(\d+)$/.exec(request.headers.range ?? '');
-    if (!range) return response.writeHead(200, { 'content-length': bytes.byteLength }).end(request.method === 'HEAD' ? undefined : bytes);
-    const [start, end] = [Number(range[1]), Math.min(Number(range[2]), bytes.byteLength - 1)];
-    response.writeHead(206, { 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${bytes.byteLength}` });
-    response.end(bytes.subarray(start, end + 1));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-}
 
 beforeAll(async () => {
   files = await writeTestModels();
-  await serveDirectory(files.directory);
+  served = await serveFilesWithRanges(files.directory);
+  base = served.url;
 });
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  await served?.close();
   await files?.remove();
 });
 
@@ -48,7 +31,7 @@ describe('loading from a URL', () => {
     ['a .gguf URL', 'llama/model-q8_0.gguf'],
     ['a Hugging Face folder URL', 'qwen2/hf'],
   ])('%s gives the same model and logits as the same files on disk', async (_, path) => {
-    requests.length = 0;
+    served.requests.length = 0;
     const [fromDisk, fromUrl] = await Promise.all([
       createEngine({ model: join(files.directory, path), backend: 'reference', contextLength: 16 }),
       createEngine({ model: `${base}/${path}`, backend: 'reference', contextLength: 16 }),
@@ -58,7 +41,7 @@ describe('loading from a URL', () => {
       expect(Array.from(await fromUrl.logits(IDS))).toEqual(Array.from(await fromDisk.logits(IDS)));
       expect(fromUrl.tokenize('Hello there')).toEqual(fromDisk.tokenize('Hello there'));
       // Weights came in range requests (one file is never fetched whole).
-      const weights = requests.filter((request) => /\.(gguf|safetensors)$/.test(request.path) && request.method === 'GET');
+      const weights = served.requests.filter((request) => /\.(gguf|safetensors)$/.test(request.path) && request.method === 'GET');
       expect(weights.length).toBeGreaterThan(3);
       expect(weights.every((request) => request.range !== undefined)).toBe(true);
     } finally {
