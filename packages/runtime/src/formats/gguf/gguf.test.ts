@@ -102,6 +102,16 @@ describe('GGUF round trip', () => {
     { name: 'odd', type: 'F32' as const, shape: [3], data: new Float32Array([1, 2, 3]) },
   ];
 
+  it('reads a version 2 file like version 3 (same layout: v3 only added big-endian files)', async () => {
+    const bytes = concatBytes(encodeGguf(metadata, tensors));
+    new DataView(bytes.buffer, bytes.byteOffset).setUint32(4, 2, true);
+    const v2 = await open(bytes);
+    const v3 = await open(concatBytes(encodeGguf(metadata, tensors)));
+    expect(v2.version).toBe(2);
+    expect(v2.metadata).toEqual(v3.metadata);
+    for (const { name } of tensors) expect(await v2.read(name)).toEqual(await v3.read(name));
+  });
+
   it('writes metadata of every value type and F32/F16/BF16/Q8_0/Q4_0 tensors, and reads them back', async () => {
     for (const alignment of [32, 64]) {
       const file = await open(concatBytes(encodeGguf(metadata, tensors, { alignment })));
