@@ -6,7 +6,7 @@
 //   node packages/runtime/scripts/make-test-model.mjs --out /tmp/tiny-llama
 //   node packages/runtime/scripts/make-test-model.mjs --out /tmp/tiny-qwen2 --arch qwen2 --gguf q8_0,q4_0 --hf-dtype BF16
 import { parseArgs } from 'node:util';
-import { TINY_LLAMA, TINY_QWEN2, writeTestModel } from '../dist/index.js';
+import { TINY_LLAMA, TINY_LLAMA3, TINY_QWEN2, writeTestModel } from '../dist/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,17 +30,18 @@ const { values } = parseArgs({
 });
 
 if (values.help || !values.out) {
-  console.log(`usage: make-test-model.mjs --out <dir> [--arch llama|qwen2] [--seed N] [--hidden N] [--intermediate N]
+  console.log(`usage: make-test-model.mjs --out <dir> [--arch llama|llama3|qwen2] [--seed N] [--hidden N] [--intermediate N]
   [--layers N] [--heads N] [--kv-heads N] [--vocab N] [--rope-theta X] [--logit-std X] [--tie|--no-tie]
   [--hf-dtype F32|F16|BF16] [--gguf f32,f16,q8_0,q4_0]`);
   process.exit(values.help ? 0 : 1);
 }
-if (values.arch !== 'llama' && values.arch !== 'qwen2') {
-  console.error(`--arch must be llama or qwen2, got ${values.arch}`);
+const BASES = { llama: TINY_LLAMA, llama3: TINY_LLAMA3, qwen2: TINY_QWEN2 };
+if (!Object.hasOwn(BASES, values.arch)) {
+  console.error(`--arch must be llama, llama3 (llama3 RoPE scaling) or qwen2, got ${values.arch}`);
   process.exit(1);
 }
 
-const base = values.arch === 'llama' ? TINY_LLAMA : TINY_QWEN2;
+const base = BASES[values.arch];
 const number = (name, fallback) => {
   if (values[name] === undefined) return fallback;
   const parsed = Number(values[name]);

@@ -26,7 +26,7 @@ export { GgufFile, MAX_GGUF_HEADER_BYTES, type GgufReadOptions, type KQuantTarge
 export { encodeGguf, type GgufWriteOptions, type GgufWriteTensor } from './gguf/gguf-writer.js';
 export { QK_K, dequantizeQ4_K, dequantizeQ6_K } from './gguf/k-quants.js';
 
-export { TINY_LLAMA, TINY_QWEN2, headDim, hfConfigJson, validateTestModelConfig, type TestModelConfig } from './test-model/test-model-config.js';
+export { TINY_LLAMA, TINY_LLAMA3, TINY_QWEN2, headDim, hfConfigJson, validateTestModelConfig, type TestModelConfig } from './test-model/test-model-config.js';
 export { ggufTensorName, testModelGguf, testModelHfFiles, testModelInMemory, testModelWeights, type TestGgufType, type WeightTensor } from './test-model/test-model.js';
 export { writeTestModel, type WriteTestModelOptions } from './test-model/write-test-model.js';
 export { permuteForInterleavedRope, reorderRopeRows } from './test-model/rope-permute.js';

@@ -23,6 +23,8 @@ const MODELS = [
   ['llama', 'model-q4_0.gguf', false],
   ['qwen2', 'model-f32.gguf', true],
   ['qwen2', 'model-q8_0.gguf', false],
+  // llama3 RoPE scaling: the rope kernels take host-computed inverse frequencies.
+  ['llama3', 'hf', true],
 ] as const;
 
 let files: TestModelFiles;

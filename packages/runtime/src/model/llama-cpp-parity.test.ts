@@ -88,7 +88,7 @@ function maxAbsDifference(a: Float32Array, b: Float32Array): number {
   return max;
 }
 
-describe.each(['llama', 'qwen2'] as const)('%s GGUF: Cria vs llama.cpp', (arch) => {
+describe.each(['llama', 'qwen2', 'llama3'] as const)('%s GGUF: Cria vs llama.cpp', (arch) => {
   it.each(TYPES)('%s: identical greedy tokens for 32 steps, logits within tolerance', async (type) => {
     // A missing peer fails the test: parity that was never compared must not read as parity.
     if (!llama) throw new Error(`node-llama-cpp did not load, so parity with llama.cpp cannot be checked: ${unavailable}. It ships prebuilt CPU binaries for linux/macOS/Windows (x64, arm64); reinstall the workspace with \`npm ci\`.`);
@@ -102,7 +102,7 @@ describe.each(['llama', 'qwen2'] as const)('%s GGUF: Cria vs llama.cpp', (arch) 
   });
 });
 
-describe.each(['llama', 'qwen2'] as const)('%s: Hugging Face safetensors and GGUF forms', (arch) => {
+describe.each(['llama', 'qwen2', 'llama3'] as const)('%s: Hugging Face safetensors and GGUF forms', (arch) => {
   it('give the same logits in Cria (F32)', async () => {
     const ids = [...PROMPT, 7, 8, 9];
     const fromHf = await cria(`${files[arch]}/hf`, ids);

@@ -1,17 +1,19 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TINY_LLAMA, TINY_QWEN2 } from '../formats/test-model/test-model-config.js';
+import { TINY_LLAMA, TINY_LLAMA3, TINY_QWEN2 } from '../formats/test-model/test-model-config.js';
 import { writeTestModel } from '../formats/test-model/write-test-model.js';
 
 /**
  * The project's tiny random-weight models (formats/test-model), written to a temp directory for a
- * test file: `<dir>/llama/{hf/, model-f32.gguf, ...}` and `<dir>/qwen2/...`. Node only; tests only.
+ * test file: `<dir>/llama/{hf/, model-f32.gguf, ...}`, `<dir>/qwen2/...` and `<dir>/llama3/...` (llama3
+ * RoPE scaling). Node only; tests only.
  */
 export interface TestModelFiles {
   directory: string;
   llama: string;
   qwen2: string;
+  llama3: string;
   remove(): Promise<void>;
 }
 
@@ -21,5 +23,7 @@ export async function writeTestModels(): Promise<TestModelFiles> {
   const qwen2 = join(directory, 'qwen2');
   await writeTestModel(llama, TINY_LLAMA);
   await writeTestModel(qwen2, TINY_QWEN2);
-  return { directory, llama, qwen2, remove: () => rm(directory, { recursive: true, force: true }) };
+  const llama3 = join(directory, 'llama3');
+  await writeTestModel(llama3, TINY_LLAMA3);
+  return { directory, llama, qwen2, llama3, remove: () => rm(directory, { recursive: true, force: true }) };
 }

@@ -21,6 +21,13 @@ export interface TestModelConfig {
    * so greedy decoding is stable against the small differences between backends and quantizations.
    */
   readonly logitStd: number;
+  /** Llama 3.1's RoPE scaling (`rope_scaling.rope_type: "llama3"`); absent: plain RoPE. */
+  readonly ropeScaling?: {
+    readonly factor: number;
+    readonly lowFreqFactor: number;
+    readonly highFreqFactor: number;
+    readonly originalMaxPositionEmbeddings: number;
+  };
 }
 
 const BASE = {
@@ -39,6 +46,19 @@ const BASE = {
 
 /** Llama with GQA (4 query heads, 2 KV heads) and untied embeddings. */
 export const TINY_LLAMA: TestModelConfig = { ...BASE, architecture: 'llama', tieWordEmbeddings: false };
+/**
+ * Llama 3.x style: tied embeddings, theta 500000 and llama3 RoPE scaling. The original context is
+ * shrunk to 64 so that with head dim 16 all three regimes occur (frequency 0 kept, 1 blended, 2–7
+ * divided by `factor`).
+ */
+export const TINY_LLAMA3: TestModelConfig = {
+  ...BASE,
+  architecture: 'llama',
+  tieWordEmbeddings: true,
+  ropeTheta: 500_000,
+  seed: 3,
+  ropeScaling: { factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 64 },
+};
 /** Qwen2 with q/k/v biases, GQA and tied embeddings. */
 export const TINY_QWEN2: TestModelConfig = { ...BASE, architecture: 'qwen2', tieWordEmbeddings: true, ropeTheta: 1_000_000, rmsNormEps: 1e-6, seed: 2 };
 
@@ -55,6 +75,7 @@ export function validateTestModelConfig(config: TestModelConfig): void {
   // Q8_0/Q4_0 quantize rows (the input dim) in blocks of 32.
   if (config.hiddenSize % 32 !== 0 || config.intermediateSize % 32 !== 0) problems.push('hiddenSize and intermediateSize must be multiples of 32');
   if (config.vocabSize < MIN_TEST_VOCAB_SIZE) problems.push(`vocabSize must be at least ${MIN_TEST_VOCAB_SIZE}`);
+  if (config.ropeScaling && config.architecture !== 'llama') problems.push('llama3 RoPE scaling is a Llama option');
   if (problems.length > 0) throw new RangeError(`invalid test model config: ${problems.join('; ')}`);
 }
 
@@ -72,7 +93,15 @@ export function hfConfigJson(config: TestModelConfig, torchDtype: 'float32' | 'f
     vocab_size: config.vocabSize,
     rms_norm_eps: config.rmsNormEps,
     rope_theta: config.ropeTheta,
-    rope_scaling: null,
+    rope_scaling: config.ropeScaling
+      ? {
+          rope_type: 'llama3',
+          factor: config.ropeScaling.factor,
+          low_freq_factor: config.ropeScaling.lowFreqFactor,
+          high_freq_factor: config.ropeScaling.highFreqFactor,
+          original_max_position_embeddings: config.ropeScaling.originalMaxPositionEmbeddings,
+        }
+      : null,
     max_position_embeddings: config.maxPositionEmbeddings,
     tie_word_embeddings: config.tieWordEmbeddings,
     hidden_act: 'silu',

@@ -132,7 +132,27 @@ export function testModelGguf(config: TestModelConfig, type: TestGgufType = 'F32
     if (arch === 'llama' && name.endsWith('k_proj.weight')) data = permuteForInterleavedRope(values, shape[0]!, shape[1]!, config.numKvHeads);
     return { name: ggufTensorName(name), shape, type: shape.length === 1 ? 'F32' : type, data };
   });
+  if (config.ropeScaling) tensors.push({ name: 'rope_freqs.weight', shape: [headDim(config) / 2], type: 'F32', data: llama3RopeFreqFactors(config) });
   return encodeGguf(metadata, tensors);
+}
+
+/**
+ * llama.cpp's form of llama3 RoPE scaling, computed as convert_hf_to_gguf.py does (written apart
+ * from the runtime's model/rope-scaling.ts on purpose, so the two forms check each other): one
+ * divisor per frequency, 1 for short wavelengths, `factor` for long ones, a blend in between.
+ */
+export function llama3RopeFreqFactors(config: TestModelConfig): Float32Array {
+  const { factor, lowFreqFactor, highFreqFactor, originalMaxPositionEmbeddings: oldContext } = config.ropeScaling!;
+  const dim = headDim(config);
+  const lowFreqWavelength = oldContext / lowFreqFactor;
+  const highFreqWavelength = oldContext / highFreqFactor;
+  return Float32Array.from({ length: dim / 2 }, (_, i) => {
+    const wavelength = (2 * Math.PI) / (1 / config.ropeTheta ** ((2 * i) / dim));
+    if (wavelength < highFreqWavelength) return 1;
+    if (wavelength > lowFreqWavelength) return factor;
+    const smooth = (oldContext / wavelength - lowFreqFactor) / (highFreqFactor - lowFreqFactor);
+    return 1 / ((1 - smooth) / factor + smooth);
+  });
 }
 
 /** Both forms in one buffer each, for tests that keep everything in memory. */
