@@ -127,7 +127,10 @@ export interface EngineOptions {
    */
   model: string | ModelLocation;
   backend?: BackendChoice;
-  /** Maximum context (prompt + generated) the KV cache is allocated for; default min(model max, 4096). */
+  /**
+   * Maximum context (prompt + generated) the KV cache is allocated for; default min(model max, 4096,
+   * sliding attention window). Longer than a sliding window is an InvalidRequestError.
+   */
   contextLength?: number;
   onProgress?: (progress: LoadProgress) => void;
   /** Abort loading. */

@@ -45,7 +45,14 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const backendReason = choice !== 'auto' ? 'requested' : (fallback ?? (backend.name === 'webgpu' ? 'hardware WebGPU adapter' : 'WebGPU not chosen'));
   try {
     const loaded = await loadModel(options.model, backend, { onProgress: options.onProgress, signal: options.signal });
-    const contextLength = options.contextLength ?? Math.min(loaded.model.config.maxPositionEmbeddings, DEFAULT_CONTEXT_LENGTH);
+    const { maxPositionEmbeddings, slidingWindow } = loaded.model.config;
+    if (slidingWindow !== undefined && options.contextLength !== undefined && options.contextLength > slidingWindow) {
+      throw new InvalidRequestError(
+        `contextLength ${options.contextLength} is longer than the model's sliding attention window (${slidingWindow} tokens); Cria attends over the whole context, which matches the model only within the window: use contextLength ≤ ${slidingWindow}`,
+        'contextLength',
+      );
+    }
+    const contextLength = options.contextLength ?? Math.min(maxPositionEmbeddings, DEFAULT_CONTEXT_LENGTH, slidingWindow ?? Infinity);
     return new CriaEngine(backend, loaded.model, loaded.tokenizer, loaded.id, contextLength, backendReason);
   } catch (error) {
     backend.dispose();

@@ -47,6 +47,30 @@ describe('createEngine', () => {
     }
   });
 
+  it('runs Mistral checkpoints (the Llama forward) and keeps the context within a sliding window', async () => {
+    const mistral = join(files.directory, 'mistral');
+    await cp(join(files.llama, 'hf'), mistral, { recursive: true });
+    const config = JSON.parse(await readFile(join(mistral, 'config.json'), 'utf8'));
+    await writeFile(join(mistral, 'config.json'), JSON.stringify({ ...config, architectures: ['MistralForCausalLM'], model_type: 'mistral', sliding_window: 64 }));
+    const windowed = await createEngine({ model: mistral, backend: 'reference' });
+    try {
+      expect(windowed.model).toMatchObject({ architecture: 'MistralForCausalLM', contextLength: 64 });
+      expect(Array.from(await windowed.logits([1, 5, 60, 70]))).toEqual(Array.from(await engine.logits([1, 5, 60, 70])));
+    } finally {
+      await windowed.dispose();
+    }
+    await expect(createEngine({ model: mistral, backend: 'reference', contextLength: 65 })).rejects.toMatchObject({
+      name: 'InvalidRequestError',
+      param: 'contextLength',
+      message: expect.stringMatching(/sliding attention window \(64 tokens\).*contextLength ≤ 64/),
+    });
+    // Mistral v0.2+ (sliding_window: null) attends over everything: no cap beyond the model's own.
+    await writeFile(join(mistral, 'config.json'), JSON.stringify({ ...config, architectures: ['MistralForCausalLM'], sliding_window: null }));
+    const full = await createEngine({ model: mistral, backend: 'reference', contextLength: 200 });
+    expect(full.model.contextLength).toBe(200);
+    await full.dispose();
+  });
+
   it('reports loading progress tensor by tensor, ending at the total', async () => {
     const progress: Array<{ loadedBytes: number; totalBytes: number }> = [];
     const gguf = await createEngine({ model: join(files.qwen2, 'model-q8_0.gguf'), backend: 'reference', onProgress: (event) => progress.push(event) });

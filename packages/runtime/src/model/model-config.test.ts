@@ -41,6 +41,16 @@ describe('configFromHf', () => {
     expect(configFromHf({ ...LLAMA_3_2, architectures: ['Qwen2ForCausalLM'], rope_scaling: null }).attentionBias).toBe(true);
   });
 
+  it('reads a sliding attention window only where the architecture turns it on', () => {
+    const base = { ...LLAMA_3_2, rope_scaling: null, sliding_window: 4096 };
+    expect(configFromHf({ ...base, architectures: ['MistralForCausalLM'] }).slidingWindow).toBe(4096);
+    expect(configFromHf({ ...base, architectures: ['MistralForCausalLM'], sliding_window: null }).slidingWindow).toBeUndefined();
+    expect(configFromHf({ ...base, architectures: ['Qwen2ForCausalLM'], use_sliding_window: false }).slidingWindow).toBeUndefined();
+    expect(configFromHf({ ...base, architectures: ['Qwen2ForCausalLM'], use_sliding_window: true }).slidingWindow).toBe(4096);
+    expect(configFromHf(base).slidingWindow).toBeUndefined(); // Llama has none
+    expect(() => configFromHf({ ...base, architectures: ['MistralForCausalLM'], sliding_window: -1 })).toThrow(/sliding_window/);
+  });
+
   it('rejects unknown architectures and broken fields', () => {
     expect(() => configFromHf({ ...LLAMA_3_2, architectures: ['GPT2LMHeadModel'] })).toThrow(UnsupportedArchitectureError);
     expect(() => configFromHf({ ...LLAMA_3_2, hidden_size: '2048' })).toThrow(ModelConfigError);

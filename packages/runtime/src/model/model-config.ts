@@ -30,6 +30,12 @@ export interface ModelConfig {
   /** The output head is the embedding table. */
   tieWordEmbeddings: boolean;
   maxPositionEmbeddings: number;
+  /**
+   * Sliding-window attention (Mistral v0.1's `sliding_window`, Qwen2's with `use_sliding_window`):
+   * a query sees only the last `slidingWindow` positions. Cria attends over the whole cache, which is
+   * the same thing while the context holds at most this many tokens, so the engine caps it there.
+   */
+  slidingWindow?: number;
   /** Token ids that end generation, from the config (the tokenizer adds its own). */
   eosTokenIds: number[];
 }
@@ -102,8 +108,16 @@ export function configFromHf(json: unknown, generationConfig: unknown = undefine
     attentionBias: architecture === 'Qwen2ForCausalLM' || record['attention_bias'] === true,
     tieWordEmbeddings: record['tie_word_embeddings'] === true,
     maxPositionEmbeddings: positiveInteger(file, record, 'max_position_embeddings', 2048),
+    slidingWindow: slidingWindowOf(file, architecture, record),
     eosTokenIds: [...new Set([...idList(record['eos_token_id']), ...idList(generation['eos_token_id'])])],
   };
+}
+
+/** The attention window when the config turns it on (Mistral: `sliding_window` set; Qwen2: `use_sliding_window`). */
+function slidingWindowOf(file: string, architecture: string, record: Record<string, unknown>): number | undefined {
+  const enabled = architecture === 'MistralForCausalLM' || (architecture === 'Qwen2ForCausalLM' && record['use_sliding_window'] === true);
+  if (!enabled || record['sliding_window'] === undefined || record['sliding_window'] === null) return undefined;
+  return positiveInteger(file, record, 'sliding_window');
 }
 
 function ropeScalingFrequencies(file: string, scaling: unknown, headDim: number, theta: number): Float32Array | undefined {
