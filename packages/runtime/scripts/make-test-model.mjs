@@ -32,7 +32,7 @@ const { values } = parseArgs({
 if (values.help || !values.out) {
   console.log(`usage: make-test-model.mjs --out <dir> [--arch llama|llama3|qwen2] [--seed N] [--hidden N] [--intermediate N]
   [--layers N] [--heads N] [--kv-heads N] [--vocab N] [--rope-theta X] [--logit-std X] [--tie|--no-tie]
-  [--hf-dtype F32|F16|BF16] [--gguf f32,f16,q8_0,q4_0]`);
+  [--hf-dtype F32|F16|BF16] [--gguf f32,f16,q8_0,q4_0,q4_k_m]`);
   process.exit(values.help ? 0 : 1);
 }
 const BASES = { llama: TINY_LLAMA, llama3: TINY_LLAMA3, qwen2: TINY_QWEN2 };
@@ -66,8 +66,8 @@ const config = {
 };
 const ggufTypes = values.gguf === '' ? [] : values.gguf.split(',').map((type) => type.trim().toUpperCase());
 for (const type of ggufTypes) {
-  if (!['F32', 'F16', 'Q8_0', 'Q4_0'].includes(type)) {
-    console.error(`--gguf types must be among f32, f16, q8_0, q4_0; got ${type}`);
+  if (!['F32', 'F16', 'Q8_0', 'Q4_0', 'Q4_K_M'].includes(type)) {
+    console.error(`--gguf types must be among f32, f16, q8_0, q4_0, q4_k_m (needs sizes that are multiples of 256); got ${type}`);
     process.exit(1);
   }
 }

@@ -47,7 +47,8 @@ export type GgmlTypeName = 'F32' | 'F16' | 'BF16' | 'Q8_0' | 'Q4_0' | 'Q4_K' | '
 /** The types Cria loads: the kernel types as they are, k-quants through conversion. */
 export const LOADABLE_GGML_TYPES: readonly GgmlTypeName[] = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_K', 'Q6_K'];
 /** The types the GGUF writer accepts. */
-export const WRITABLE_GGML_TYPES = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0'] as const;
+/** Q4_K / Q6_K only as already-encoded blocks: Cria reads k-quants but has no k-quant quantizer. */
+export const WRITABLE_GGML_TYPES = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_K', 'Q6_K'] as const;
 export type WritableGgmlType = (typeof WRITABLE_GGML_TYPES)[number];
 
 export function ggmlTypeById(id: number): GgmlTypeInfo | undefined {

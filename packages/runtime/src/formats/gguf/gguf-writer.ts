@@ -13,7 +13,8 @@ export interface GgufWriteTensor {
   readonly shape: readonly number[];
   /**
    * Float32Array: values, converted to `type` (F16/BF16 round to nearest even; Q8_0/Q4_0 with
-   * ggml's reference quantizers). Uint16Array: raw F16/BF16 bits. Uint8Array: the stored bytes.
+   * ggml's reference quantizers). Uint16Array: raw F16/BF16 bits. Uint8Array: the stored bytes
+   * (the only form for Q4_K/Q6_K).
    */
   readonly data: Float32Array | Uint16Array | Uint8Array;
 }
@@ -96,6 +97,7 @@ function encodeTensorData(tensor: GgufWriteTensor): Uint8Array {
   if (rowLength % info.blockSize !== 0) throw invalid(`rows of ${rowLength} values are not whole ${type} blocks of ${info.blockSize}`, 'use F16/F32 for this tensor, or pad its rows');
   let bytes: Uint8Array;
   if (data instanceof Float32Array) {
+    if (type === 'Q4_K' || type === 'Q6_K') throw invalid(`${type} is written only from its encoded blocks`, 'pass the blocks as a Uint8Array (llama-quantize makes them), or write Q8_0/Q4_0 from values');
     if (data.length !== elements) throw invalid('the data length does not match the shape', 'pass one value per element', `${elements} values`, `${data.length}`);
     const encoded = type === 'F32' ? data : type === 'F16' ? toF16(data) : type === 'BF16' ? toBf16(data) : type === 'Q8_0' ? quantizeQ8_0(data) : quantizeQ4_0(data);
     bytes = new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.byteLength);

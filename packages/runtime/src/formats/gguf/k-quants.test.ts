@@ -5,7 +5,8 @@ import { MemoryByteSource } from '../sources/byte-source.js';
 import { ByteWriter } from './byte-writer.js';
 import { GgufFile } from './gguf-file.js';
 import { GGUF_MAGIC } from './gguf-header.js';
-import { dequantizeQ4_K, dequantizeQ6_K, q4KScaleMin, Q4_K_BLOCK_BYTES, Q6_K_BLOCK_BYTES, QK_K } from './k-quants.js';
+import { packQ4K, packQ6K } from '../test-model/k-quant-encode.js';
+import { dequantizeQ4_K, dequantizeQ6_K, q4KScaleMin, QK_K } from './k-quants.js';
 
 /** A seeded stream of small integers, so the blocks below are reproducible. */
 function integers(seed: number): (below: number) => number {
@@ -14,47 +15,6 @@ function integers(seed: number): (below: number) => number {
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
     return state % below;
   };
-}
-
-/** Packs one Q4_K super-block the way ggml's `quantize_row_q4_K_ref` lays it out. */
-function packQ4K(d: number, dmin: number, scales: number[], mins: number[], quants: number[]): Uint8Array {
-  const block = new Uint8Array(Q4_K_BLOCK_BYTES);
-  const view = new DataView(block.buffer);
-  view.setUint16(0, f32ToF16Bits(d), true);
-  view.setUint16(2, f32ToF16Bits(dmin), true);
-  const packed = block.subarray(4, 16);
-  for (let j = 0; j < 8; j++) {
-    if (j < 4) {
-      packed[j] = scales[j]!;
-      packed[j + 4] = mins[j]!;
-    } else {
-      packed[j + 4] = (scales[j]! & 0xf) | ((mins[j]! & 0xf) << 4);
-      packed[j - 4]! |= (scales[j]! >> 4) << 6;
-      packed[j]! |= (mins[j]! >> 4) << 6;
-    }
-  }
-  for (let j = 0; j < QK_K; j += 64) {
-    for (let l = 0; l < 32; l++) block[16 + j / 2 + l] = quants[j + l]! | (quants[j + l + 32]! << 4);
-  }
-  return block;
-}
-
-/** Packs one Q6_K super-block as `quantize_row_q6_K_ref` does; `quants` are 0..63 (value − 32 is the signed quant). */
-function packQ6K(d: number, scales: number[], quants: number[]): Uint8Array {
-  const block = new Uint8Array(Q6_K_BLOCK_BYTES);
-  for (let j = 0; j < QK_K; j += 128) {
-    const ql = j / 2;
-    const qh = 128 + j / 4;
-    for (let l = 0; l < 32; l++) {
-      const [q1, q2, q3, q4] = [quants[j + l]!, quants[j + l + 32]!, quants[j + l + 64]!, quants[j + l + 96]!];
-      block[ql + l] = (q1 & 0xf) | ((q3 & 0xf) << 4);
-      block[ql + l + 32] = (q2 & 0xf) | ((q4 & 0xf) << 4);
-      block[qh + l] = (q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) | ((q4 >> 4) << 6);
-    }
-  }
-  scales.forEach((scale, i) => new DataView(block.buffer).setInt8(192 + i, scale));
-  new DataView(block.buffer).setUint16(208, f32ToF16Bits(d), true);
-  return block;
 }
 
 describe('k-quant dequantizers', () => {
@@ -107,7 +67,7 @@ describe('GGUF k-quant tensors load as kernel types', () => {
   );
   const q6k = packQ6K(0.01, Array.from({ length: 16 }, () => next(100) - 50), Array.from({ length: QK_K }, () => next(64)));
 
-  // The GGUF writer takes only kernel types, so the k-quant file is assembled by hand.
+  // Assembled field by field (offsets and all), independent of the writer.
   const writer = new ByteWriter();
   writer.u32(GGUF_MAGIC);
   writer.u32(3);

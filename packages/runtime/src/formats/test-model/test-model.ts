@@ -3,6 +3,7 @@ import { gguf, type GgufValue } from '../gguf/gguf-value.js';
 import { encodeGguf, type GgufWriteTensor } from '../gguf/gguf-writer.js';
 import type { SafetensorsDType } from '../safetensors/safetensors-header.js';
 import { encodeSafetensors } from '../safetensors/safetensors-writer.js';
+import { encodeQ4K, encodeQ6K } from './k-quant-encode.js';
 import { permuteForInterleavedRope } from './rope-permute.js';
 import { SeededRandom } from './seeded-random.js';
 import { headDim, hfConfigJson, validateTestModelConfig, type TestModelConfig } from './test-model-config.js';
@@ -70,10 +71,21 @@ export function testModelHfFiles(config: TestModelConfig, dtype: SafetensorsDTyp
   };
 }
 
-export type TestGgufType = 'F32' | 'F16' | 'Q8_0' | 'Q4_0';
+/**
+ * Q4_K_M mixes k-quants as llama-quantize's Q4_K_M does in spirit: Q6_K for the output head and the
+ * FFN down projections, Q4_K for every other matrix (needs hidden and intermediate sizes that are
+ * multiples of 256, the k-quant super-block).
+ */
+export type TestGgufType = 'F32' | 'F16' | 'Q8_0' | 'Q4_0' | 'Q4_K_M';
 
 /** llama.cpp's `general.file_type` (enum llama_ftype) for each test type. */
-const FILE_TYPES: Record<TestGgufType, number> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 7 };
+const FILE_TYPES: Record<TestGgufType, number> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 7, Q4_K_M: 15 };
+
+/** The stored type and data of one matrix of a `type` file. */
+function matrixData(type: TestGgufType, ggufName: string, values: Float32Array): Pick<GgufWriteTensor, 'type' | 'data'> {
+  if (type !== 'Q4_K_M') return { type, data: values };
+  return ggufName === 'output.weight' || ggufName.endsWith('ffn_down.weight') ? { type: 'Q6_K', data: encodeQ6K(values) } : { type: 'Q4_K', data: encodeQ4K(values) };
+}
 
 /** HF name → llama.cpp name (the `tensor_mapping.py` entries for Llama/Qwen2). */
 export function ggufTensorName(hfName: string): string {
@@ -108,6 +120,9 @@ export function ggufTensorName(hfName: string): string {
  * tensors (norms, biases) kept F32 and every matrix in `type`; tied models have no output.weight.
  */
 export function testModelGguf(config: TestModelConfig, type: TestGgufType = 'F32'): Uint8Array[] {
+  if (type === 'Q4_K_M' && (config.hiddenSize % 256 !== 0 || config.intermediateSize % 256 !== 0)) {
+    throw new RangeError(`Q4_K_M needs hiddenSize and intermediateSize multiples of 256 (the k-quant super-block), got ${config.hiddenSize} and ${config.intermediateSize}`);
+  }
   const vocabulary = testVocabulary(config.vocabSize);
   const arch = config.architecture;
   const metadata: Record<string, GgufValue> = {
@@ -130,7 +145,8 @@ export function testModelGguf(config: TestModelConfig, type: TestGgufType = 'F32
     let data = values;
     if (arch === 'llama' && name.endsWith('q_proj.weight')) data = permuteForInterleavedRope(values, shape[0]!, shape[1]!, config.numHeads);
     if (arch === 'llama' && name.endsWith('k_proj.weight')) data = permuteForInterleavedRope(values, shape[0]!, shape[1]!, config.numKvHeads);
-    return { name: ggufTensorName(name), shape, type: shape.length === 1 ? 'F32' : type, data };
+    const ggufName = ggufTensorName(name);
+    return { name: ggufName, shape, ...(shape.length === 1 ? { type: 'F32' as const, data } : matrixData(type, ggufName, data)) };
   });
   if (config.ropeScaling) tensors.push({ name: 'rope_freqs.weight', shape: [headDim(config) / 2], type: 'F32', data: llama3RopeFreqFactors(config) });
   return encodeGguf(metadata, tensors);
