@@ -25,6 +25,9 @@ describe('cria serve with the real engine', () => {
   it('serves models, chat and completions (plain and SSE), survives a disconnect, stops on SIGTERM with exit 0', async () => {
     serve = await startServe(['-m', model.gguf, '-b', 'reference', '--api-key', 'test-key', '--max-queue', '2']);
     const { url } = serve;
+    // No --host: loopback only, and no warning about exposure.
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(serve.stderr()).not.toContain('warning');
 
     const models = await (await fetch(`${url}/v1/models`, { headers: { Authorization: 'Bearer test-key' } })).json();
     expect(models.data[0].id).toBe('model-q8_0.gguf');
@@ -99,6 +102,14 @@ describe('cria serve with the real engine', () => {
     expect(second.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
     expect(second.stderr).toContain('hint: pass another --port');
     expect(await serve.stop('SIGINT')).toBe(0);
+    serve = undefined;
+  });
+
+  it('warns when it listens beyond loopback without --api-key', async () => {
+    serve = await startServe(['-m', model.hf, '-b', 'reference', '--host', '0.0.0.0']);
+    await waitFor(() => serve!.stderr().includes('warning'), 5_000);
+    expect(serve.stderr()).toContain('warning: listening on 0.0.0.0 without --api-key: anyone who can reach this address can use the model');
+    expect(await serve.stop('SIGTERM')).toBe(0);
     serve = undefined;
   });
 });
