@@ -31,6 +31,11 @@ export interface ChildRequest {
    * would take longer than this (the row then says so, with the probe's own numbers).
    */
   maxPredictedMs?: number;
+  /**
+   * cria-webgpu only: no timed run, only the counters: a 1-token prefill and one decode step give
+   * the dispatches and submits per generated token (the row says the speed was not measured).
+   */
+  countOnly?: boolean;
 }
 
 export interface Repetition {

@@ -100,6 +100,18 @@ export async function prepareCria(request: ChildRequest): Promise<DecodeSession 
     };
 
     let note: string | undefined;
+    if (request.impl === 'cria-webgpu' && request.countOnly) {
+      // One decode step after a 1-token prefill: what a token costs in dispatches and submits
+      // (the same for every step), at a fraction of a warm-up's time on a software adapter.
+      const started = performance.now();
+      const counted = await pass(model, cache, request.prompt.slice(0, 1), 1);
+      base.webgpu = { dispatchesPerToken: counted.decode!.dispatches, submitsPerToken: counted.decode!.submits, prefillSubmits: counted.prefill!.submits };
+      note = `counted on a 1-token prefill (${Math.round(counted.prefillMs)} ms) and one decode step (${Math.round(counted.decodeMs)} ms), pipelines compiled on the way`;
+      cache.dispose();
+      backend.dispose();
+      const elapsed = Math.round((performance.now() - started) / 1000);
+      return { ...base, skipped: `speed not measured: only the per-token counters (${elapsed} s; a smaller model's probe already predicted a full run over the cap)`, note, peakRssBytes: peakRssBytes(), rssAfterBytes: process.memoryUsage().rss };
+    }
     if (request.impl === 'cria-webgpu') {
       // Warm-up and probe on a short prompt: compiles every pipeline, counts submits and dispatches,
       // and tells whether the full run fits the cap on this adapter (SwiftShader is a CPU emulation).

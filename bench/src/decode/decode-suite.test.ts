@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { computeDecodeBars } from './decode-bars.js';
 import { renderDecodeMarkdown } from './decode-markdown.js';
 import type { DecodeRow } from './decode-suite.js';
-import { runDecodeSuite } from './decode-suite.js';
+import { benchPrompt, runDecodeSuite } from './decode-suite.js';
+import { startChildRunner } from './spawn-child.js';
 import { ensureModelFile, planTensors } from './model-file.js';
 import { QUICK_MODELS } from './model-shapes.js';
 
@@ -31,6 +32,22 @@ describe('decode suite', () => {
     const norm = await file.readF32('output_norm.weight');
     expect(Math.abs(norm.reduce((sum, value) => sum + value, 0) / norm.length - 1)).toBeLessThan(0.05);
     expect(ensureModelFile(spec, directory).generated).toBe(false);
+  });
+
+  it('counts WebGPU dispatches and submits per token without a timed run, when asked (the big-model path)', async () => {
+    const file = ensureModelFile(QUICK_MODELS[0]!, directory);
+    const runner = await startChildRunner();
+    try {
+      const request = { impl: 'cria-webgpu' as const, modelPath: file.path, threads: 2, prompt: benchPrompt(4), generate: 4, contextSize: 16, kvValuesPerPosition: 1, countOnly: true };
+      const result = await runner.start(request, { timeoutMs: 120_000, log: () => {} }).ready();
+      if (result === 'ready') throw new Error('a counting child must answer with its result, not ready');
+      expect(result.skipped).toMatch(/^speed not measured: only the per-token counters/);
+      expect(result.repetitions).toEqual([]);
+      expect(result.webgpu!.submitsPerToken).toBe(1);
+      expect(result.webgpu!.dispatchesPerToken).toBeGreaterThan(10);
+    } finally {
+      runner.dispose();
+    }
   });
 
   it('runs every impl in its own process and renders the report', async () => {

@@ -53,6 +53,8 @@ interface Settings {
   budgetMs: number;
   /** WebGPU: skip when its probe predicts a run over this. */
   webgpuCapMs: number;
+  /** WebGPU: only count dispatches and submits (set per model by the suite, see runDecodeSuite). */
+  webgpuCountOnly?: boolean;
   /** Longest wait for one answer of a child (loading + warm-up, one timed pass, its summary). */
   childTimeoutMs: number;
   quietWaitMs: number;
@@ -110,7 +112,7 @@ export async function runDecodeSuite(options: DecodeSuiteOptions): Promise<Resul
   const implInfo = new Map<DecodeImpl, ImplInfo>();
   const files: Record<string, ModelFile & { parameters: number }> = {};
   let webgpu = 'not run';
-  /** Weights of the smallest model WebGPU was too slow for: larger ones are not tried (each try costs minutes). */
+  /** Weights of the smallest model WebGPU was too slow for: larger ones get only their counters (a full try costs minutes). */
   let webgpuTooSlowAt = Infinity;
   try {
     for (const spec of settings.models) {
@@ -121,14 +123,10 @@ export async function runDecodeSuite(options: DecodeSuiteOptions): Promise<Resul
       // The CPU impls take turns in one group; WebGPU (its own device, minutes per pass on SwiftShader) after them, alone.
       const groups: DecodeImpl[][] = [impls.filter((impl) => impl !== 'cria-webgpu'), impls.filter((impl) => impl === 'cria-webgpu')].filter((group) => group.length > 0);
       for (const group of groups) {
-        const skips = new Map<DecodeImpl, string>();
-        if (group.includes('cria-webgpu') && file.weightBytes >= webgpuTooSlowAt) {
-          skips.set(
-            'cria-webgpu',
-            `not tried: the WebGPU probe of a model with no more weights (${(webgpuTooSlowAt / 2 ** 20).toFixed(0)} MiB) already predicted a run over the ${settings.webgpuCapMs / 1000} s cap`,
-          );
-        }
-        for (const row of await runInterleaved(runner, spec, file, group, settings, log, skips)) {
+        // A model with more weights than one WebGPU was already too slow for gets only its counters.
+        const countOnly = group.includes('cria-webgpu') && file.weightBytes >= webgpuTooSlowAt;
+        if (countOnly) log(`${label} cria-webgpu: counters only (a model of ${(webgpuTooSlowAt / 2 ** 20).toFixed(0)} MiB was already over the ${settings.webgpuCapMs / 1000} s cap)`);
+        for (const row of await runInterleaved(runner, spec, file, group, { ...settings, webgpuCountOnly: countOnly }, log)) {
           const impl = row.row.impl as DecodeImpl;
           if (impl === 'cria-webgpu' && (row.result?.skipped || row.row.skipped?.includes('killed after'))) webgpuTooSlowAt = Math.min(webgpuTooSlowAt, file.weightBytes);
           rows.push(row.row);
@@ -163,7 +161,7 @@ export async function runDecodeSuite(options: DecodeSuiteOptions): Promise<Resul
       interleaving:
         'per model, the Cria wasm and llama.cpp children are both loaded and warmed up (one after the other), each runs one more untimed settling pass (the second load evicts the first child’s caches), then their timed passes alternate A B, B A, A B … (the parent tells each child when to run one; the other idles), so a noisy minute of the host falls on both; WebGPU runs after them, alone',
       processes: 'each (impl, model) in a fresh Node; peak RSS = process.resourceUsage().maxRSS at its end (llama.cpp mmaps the file: its touched pages count)',
-      webgpu: `probe first (8-token prompt, 4 decode steps, after a warm-up that compiles pipelines); the full run is skipped when the probe predicts over ${settings.webgpuCapMs / 1000} s`,
+      webgpu: `probe first (8-token prompt, 4 decode steps, after a warm-up that compiles pipelines); the full run is skipped when the probe predicts over ${settings.webgpuCapMs / 1000} s, and a model with more weights than one already over it gets only its counters (1-token prefill, one decode step)`,
       quiet_wait: `before each model's children start, up to ${settings.quietWaitMs / 1000} s of waiting for other processes to use < ${settings.quietCores} cores; other_cores is what they used during that impl's own timed passes (the peer child's turns excluded)`,
     },
     rows,
@@ -221,7 +219,7 @@ function childRequest(spec: DecodeModelSpec, file: ModelFile, impl: DecodeImpl, 
     generate: settings.generate,
     contextSize: settings.contextSize,
     kvValuesPerPosition: shape.numLayers * 2 * shape.numKvHeads * headDim(shape),
-    ...(impl === 'cria-webgpu' ? { maxPredictedMs: settings.webgpuCapMs } : {}),
+    ...(impl === 'cria-webgpu' ? { maxPredictedMs: settings.webgpuCapMs, countOnly: settings.webgpuCountOnly === true } : {}),
   };
 }
 
@@ -250,11 +248,9 @@ async function runInterleaved(
   impls: readonly DecodeImpl[],
   settings: Settings,
   log: (line: string) => void,
-  skips: ReadonlyMap<DecodeImpl, string>,
 ): Promise<{ row: DecodeRow; result?: ChildResult }[]> {
   const label = modelLabel(spec);
-  const turns: Turn[] = impls.map((impl) => ({ impl, timedMs: 0, ...(skips.has(impl) ? { failed: skips.get(impl)! } : {}) }));
-  for (const turn of turns) if (turn.failed) log(`${label} ${turn.impl}: ${turn.failed}`);
+  const turns: Turn[] = impls.map((impl) => ({ impl, timedMs: 0 }));
   const fail = (turn: Turn, error: unknown) => {
     turn.failed = (error as Error).message.split('\n')[0]!;
     turn.child?.kill();
@@ -262,10 +258,8 @@ async function runInterleaved(
   };
   const live = () => turns.filter((turn) => turn.child && !turn.failed && !turn.result);
   try {
-    if (turns.some((turn) => !turn.failed)) {
-      const waited = await waitForQuiet(settings.quietCores, settings.quietWaitMs);
-      if (waited >= 1000) log(`${label}: waited ${Math.round(waited / 1000)} s for a quieter machine`);
-    }
+    const waited = await waitForQuiet(settings.quietCores, settings.quietWaitMs);
+    if (waited >= 1000) log(`${label}: waited ${Math.round(waited / 1000)} s for a quieter machine`);
     for (const turn of turns) {
       if (turn.failed) continue;
       log(`${label} ${turn.impl}: loading and warming up`);
