@@ -45,6 +45,18 @@ export function f16x4ToF32(bits: v128): v128 {
 }
 
 /**
+ * f16 values in the high 16 bits of each i32 lane → f32x4, exact for finite values (subnormals
+ * included) whatever the low 16 bits hold; inf and NaN come out finite, so callers must catch them.
+ * The arithmetic shift lines the exponent and mantissa up with f32's and copies the sign into
+ * bits 30..28, which the mask clears with the low half's bits; 2^112 rebiases the exponent.
+ */
+// @ts-ignore: decorator
+@inline
+export function f16ToF32High(bits: v128): v128 {
+  return f32x4.mul(v128.and(i32x4.shr_s(bits, 3), i32x4.splat(0x8fffe000)), f32x4.splat(F16_EXPONENT_SHIFT));
+}
+
+/**
  * The high nibble of every byte, 0..15. wasm has no 8-bit shift in hardware on x86: `i8x16.shr_u`
  * lowers to a 16-bit shift plus a mask V8 builds each time; shifting 16-bit lanes and masking with
  * the caller's 0x0f splat is two instructions (measured: Q4_0 matvec 1.08–1.09× per thread).
