@@ -16,7 +16,7 @@ await build({
   target: 'es2022',
   sourcemap: true,
   // Node-only modules (file sources, the test-model writer) are imported lazily, so the bundle loads in browsers.
-  external: ['node:*', '@cria/kernels', '@cria/tokenizer'],
+  external: ['node:*', '@cria/kernels', '@cria/tokenizer', '@noble/hashes', '@noble/hashes/*'],
   logLevel: 'warning',
 });
 

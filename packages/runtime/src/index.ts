@@ -16,7 +16,8 @@ export { Sampler, type SamplerOptions, type SampledToken, type TokenChoice } fro
 
 export type { ModelLocation } from './loading/model-location.js';
 export { browserModelLocation, isBrowserModelSource, namedBlobs, type BrowserModelSource, type BrowserLocationOptions, type NamedBlob } from './loading/browser/browser-model-location.js';
-export { downloadFile, defaultModelCache, sha256Hex, MODEL_CACHE_NAME, type CacheLike, type DownloadOptions } from './loading/browser/cached-download.js';
+export { downloadFile, defaultModelCache, MODEL_CACHE_NAME, type CacheLike, type DownloadOptions } from './loading/browser/cached-download.js';
+export { sha256Hex, type Sha256Options } from './loading/browser/sha256-blob.js';
 export { DownloadError, IntegrityError } from './loading/browser/download-errors.js';
 export { createWorkerEngine, type WorkerEngine, type WorkerEngineOptions } from './worker/create-worker-engine.js';
 export { serveEngine } from './worker/serve-engine.js';

@@ -7,17 +7,20 @@ import { DownloadError, IntegrityError } from './download-errors.js';
 const FILE = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 31 + (i >> 8)) & 0xff);
 const SHA256 = createHash('sha256').update(FILE).digest('hex');
 
-/** The Cache API's get/put/delete over a Map (Node has no `caches`). */
+/** The Cache API's get/put/delete over a Map (Node has no `caches`), headers kept as the real one does. */
 class MemoryCache implements CacheLike {
   readonly entries = new Map<string, Blob>();
+  readonly headers = new Map<string, Headers>();
   async match(key: string) {
     const blob = this.entries.get(key);
-    return blob ? new Response(blob) : undefined;
+    return blob ? new Response(blob, { headers: this.headers.get(key) }) : undefined;
   }
   async put(key: string, response: Response) {
     this.entries.set(key, await response.blob());
+    this.headers.set(key, new Headers(response.headers));
   }
   async delete(key: string) {
+    this.headers.delete(key);
     return this.entries.delete(key);
   }
 }
@@ -117,6 +120,22 @@ describe('downloadFile', () => {
     const blob = await downloadFile(`${base}/stall`, { cache, sha256: SHA256 });
     expect(new Uint8Array(await blob.arrayBuffer())).toEqual(FILE);
     expect(requests.at(-1)!.range).toBe(`bytes=${kept}-`);
+  });
+
+  it('hashes a verified file once: later loads compare the digest stored with it', async () => {
+    const cache = new MemoryCache();
+    const phases = (events: string[]) => (event: { phase: string }) => events.push(event.phase);
+    const first: string[] = [];
+    await downloadFile(`${base}/file`, { cache, sha256: SHA256, onProgress: phases(first) });
+    expect(first).toContain('verify');
+    expect(cache.headers.get(`${base}/file`)!.get('x-cria-sha256')).toBe(SHA256);
+    const again: string[] = [];
+    const blob = await downloadFile(`${base}/file`, { cache, sha256: SHA256.toUpperCase(), onProgress: phases(again) });
+    expect(new Uint8Array(await blob.arrayBuffer())).toEqual(FILE);
+    expect(again).toEqual(['download']); // no request, no hashing
+    // Another expected hash still fails, from the stored digest, and drops the copy.
+    await expect(downloadFile(`${base}/file`, { cache, sha256: '1'.repeat(64) })).rejects.toMatchObject({ got: SHA256 });
+    expect(cache.entries.size).toBe(0);
   });
 
   it('rejects a SHA-256 mismatch with IntegrityError and keeps no copy', async () => {

@@ -1,5 +1,6 @@
 import type { LoadProgress } from '../../engine/api-types.js';
 import { DownloadError, IntegrityError } from './download-errors.js';
+import { sha256Hex } from './sha256-blob.js';
 
 /** The part of the Cache API (`caches.open(name)`) the downloader uses; tests pass an in-memory one. */
 export interface CacheLike {
@@ -56,17 +57,27 @@ async function dropParts(cache: CacheLike | null, url: string, count: number): P
   if (cache) for (let index = 0; index < count; index++) await cache.delete(partKey(url, index));
 }
 
-export async function sha256Hex(blob: Blob): Promise<string> {
-  // crypto.subtle has no incremental digest: the file is hashed in one buffer (its size, once).
-  const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
+/** The file's SHA-256, reported as a 'verify' phase of the download's progress. */
+function hashOf(url: string, blob: Blob, options: DownloadOptions): Promise<string> {
+  return sha256Hex(blob, {
+    signal: options.signal,
+    onProgress: (loadedBytes, totalBytes) => options.onProgress?.({ phase: 'verify', loadedBytes, totalBytes, item: url }),
+  });
 }
 
-async function verify(url: string, blob: Blob, expected: string | undefined): Promise<void> {
-  if (!expected) return;
-  const got = await sha256Hex(blob);
-  if (got !== expected.toLowerCase()) throw new IntegrityError(url, expected.toLowerCase(), got);
+/**
+ * A cached copy against the expected hash. A copy stored after a verified download carries its
+ * digest (VERIFIED_HEADER), so a reload compares two strings instead of re-reading gigabytes; one
+ * stored without a check is hashed now.
+ */
+async function verify(url: string, hit: Response, blob: Blob, options: DownloadOptions): Promise<void> {
+  if (!options.sha256) return;
+  const got = hit.headers.get(VERIFIED_HEADER) ?? (await hashOf(url, blob, options));
+  if (got !== options.sha256.toLowerCase()) throw new IntegrityError(url, options.sha256.toLowerCase(), got);
 }
+
+/** The SHA-256 a cached file was verified against when it was stored. */
+const VERIFIED_HEADER = 'x-cria-sha256';
 
 const aborted = (signal: AbortSignal | undefined) => signal?.reason ?? new DOMException('the download was aborted', 'AbortError');
 
@@ -75,7 +86,8 @@ const aborted = (signal: AbortSignal | undefined) => signal?.reason ?? new DOMEx
  * API, so a multi-gigabyte model is not held in memory). A cached copy is returned without a
  * request. A dropped connection is resumed with `Range: bytes=<cached length>-`, both within this
  * call (`retries`) and in a later one (after a reload): the bytes received so far are kept in the
- * cache as parts. With `sha256`, a mismatch drops the cached copy and throws IntegrityError.
+ * cache as parts. With `sha256`, a mismatch drops the cached copy and throws IntegrityError; a
+ * copy verified when it was stored is not hashed again on later loads.
  */
 export async function downloadFile(url: string, options: DownloadOptions = {}): Promise<Blob> {
   const cache = options.cache === undefined ? await defaultModelCache() : options.cache;
@@ -83,7 +95,7 @@ export async function downloadFile(url: string, options: DownloadOptions = {}): 
   if (hit) {
     const blob = await hit.blob();
     try {
-      await verify(url, blob, options.sha256);
+      await verify(url, hit, blob, options);
       options.onProgress?.({ phase: 'download', loadedBytes: blob.size, totalBytes: blob.size, item: url });
       return blob;
     } catch (error) {
@@ -172,10 +184,12 @@ export async function downloadFile(url: string, options: DownloadOptions = {}): 
 
   const blob = new Blob(parts);
   if (total !== undefined && blob.size !== total) throw new DownloadError(url, `got ${blob.size} bytes, the server announced ${total}`);
-  const got = options.sha256 ? await sha256Hex(blob) : undefined;
+  const got = options.sha256 ? await hashOf(url, blob, options) : undefined;
   // The parts go either way: joined into the cached file, or wrong (a failed check starts afresh next time).
   if (cache) {
-    if (got === options.sha256?.toLowerCase()) await cache.put(url, new Response(blob, { headers: { 'content-length': String(blob.size) } }));
+    if (got === options.sha256?.toLowerCase()) {
+      await cache.put(url, new Response(blob, { headers: { 'content-length': String(blob.size), ...(got ? { [VERIFIED_HEADER]: got } : {}) } }));
+    }
     await dropParts(cache, url, parts.length);
   }
   if (options.sha256 && got !== options.sha256.toLowerCase()) throw new IntegrityError(url, options.sha256.toLowerCase(), got!);
