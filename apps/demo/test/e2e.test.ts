@@ -180,6 +180,7 @@ describe('demo page in headless Chromium', () => {
       expect(await page.getAttribute('#chat', 'data-state'), await page.locator('#chat-status').textContent() ?? '').toBe('ready');
       console.log(`[demo e2e] chat backend: ${chosen}`);
       expect(chosen.toLowerCase()).toContain(backend === 'webgpu' ? 'webgpu' : 'wasm');
+      expect(await page.locator('[data-testid="chat-backend-reason"]').textContent()).toBe('requested');
       expect(await page.getAttribute('#chat', 'data-engine')).toBe('worker');
       // The engine really lives in a worker: the page has one running dist/engine-worker.js.
       expect(page.workers().map((worker) => worker.url()).some((url) => url.endsWith('/engine-worker.js'))).toBe(true);

@@ -89,6 +89,7 @@ function showModel(loaded: WorkerEngine, seconds: number): void {
       ['parameters', model.parameters.toLocaleString('en')],
       ['context', `${model.contextLength} tokens`],
       ['backend', element('span', { 'data-testid': 'chat-backend' }, model.backend)],
+      ['why', element('span', { 'data-testid': 'chat-backend-reason' }, model.backendReason)],
       ['runs in', element('span', { 'data-testid': 'chat-engine-location' }, 'a Web Worker')],
       ['load time', `${seconds.toFixed(1)} s`],
     ]),
