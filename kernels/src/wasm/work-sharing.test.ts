@@ -74,3 +74,29 @@ describe('dynamic work sharing (wasm relaxed)', () => {
     });
   });
 });
+
+describe('several pools in one process', () => {
+  it("two backends taking turns op by op (each waking the other's sleeping workers) keep their results", async () => {
+    const K = 256;
+    const w = quantizeQ4_0(random.floats(300 * K));
+    const x = random.floats(4 * K);
+    const backends = await Promise.all([createWasmBackend({ variant: 'relaxed', threads: 2, parallelThreshold: 0 }), createWasmBackend({ variant: 'relaxed', threads: 2, parallelThreshold: 0 })]);
+    try {
+      const tensors = backends.map((backend) => ({ a: backend.tensor('f32', [4, K], x), b: backend.tensor('q4_0', [300, K], w), out: backend.tensor('f32', [4, 300]) }));
+      const expected = await results(1, (backend) => {
+        const out = backend.tensor('f32', [4, 300]);
+        backend.matmul({ out, a: backend.tensor('f32', [4, K], x), b: backend.tensor('q4_0', [300, K], w), transposeB: true });
+        return out;
+      });
+      for (let turn = 0; turn < 40; turn++) {
+        const index = turn % 2;
+        const { a, b, out } = tensors[index]!;
+        backends[index]!.matmul({ out, a, b, transposeB: true });
+        const got = (await backends[index]!.read(out)) as Float32Array;
+        expect(Buffer.from(got.buffer).equals(Buffer.from(expected[0]!.buffer)), `turn ${turn}`).toBe(true);
+      }
+    } finally {
+      for (const backend of backends) backend.dispose();
+    }
+  });
+});

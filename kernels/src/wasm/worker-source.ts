@@ -4,7 +4,8 @@
  * bundler support and no URL resolution: it loads the same way from the TypeScript sources under
  * vitest, from dist/index.js, and from an app's browser bundle.
  *
- * The worker receives the compiled module, the shared memory and a small shared control block,
+ * The worker receives the compiled module, the shared memory, a small shared control block and the
+ * process's active-pool word,
  * instantiates its own instance (no data segments, so nothing is re-copied into the shared memory),
  * then loops: wait for the generation counter to move, run kernel `state[KERNEL]` on its share,
  * decrement `state[PENDING]` and notify. It never allocates inside wasm.
@@ -28,7 +29,10 @@ export const CONTROL_BYTES = ARGUMENTS_OFFSET + MAXIMUM_ARGUMENTS * 8;
  * ops the calling thread runs small ops alone, and between tokens the host samples; 20000 spins
  * (~0.25 ms) let the worker fall asleep 7.7 times per TinyLlama decode step, each a futex wake-up
  * later, and the calling thread waited 5.8 ms per token for workers; with this many, no sleeps and
- * 3.6 ms (measured). After a burst of ops a worker burns at most this long before it sleeps.
+ * 3.6 ms (measured). After a burst of ops a worker burns at most this long before it sleeps, and
+ * not even that once another pool of the process starts an op (see ThreadPool's active pool word):
+ * two backends taking turns (a teacher and a student, a benchmark's contenders) would otherwise
+ * each lose a core to the other's spinning worker after every op.
  */
 export const SPIN_ITERATIONS = 1000000;
 /** `state[KERNEL]` value that tells workers to exit. */
@@ -36,7 +40,8 @@ export const EXIT_KERNEL = -1;
 
 const WORKER_BODY = `
 function start(message, reply) {
-  const { module, memory, control, thread, kernels } = message;
+  const { module, memory, control, thread, kernels, activity, pool } = message;
+  const active = new Int32Array(activity);
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const functions = kernels.map((name) => instance.exports[name]);
   const state = new Int32Array(control, 0, ${ARGUMENTS_OFFSET / 4});
@@ -47,7 +52,8 @@ function start(message, reply) {
   for (;;) {
     let spins = 0;
     while (Atomics.load(state, ${CONTROL.GENERATION}) === seen) {
-      if (++spins > ${SPIN_ITERATIONS}) {
+      // Sleep after the spin budget, or as soon as another pool of this process is the active one.
+      if (++spins > ${SPIN_ITERATIONS} || Atomics.load(active, 0) !== pool) {
         Atomics.wait(state, ${CONTROL.GENERATION}, seen);
         spins = 0;
       }
