@@ -6,6 +6,7 @@ import { loadModel } from '../loading/load-model.js';
 import { freeWeights } from '../loading/upload-weights.js';
 import type { KvCache } from '../model/kv-cache.js';
 import type { LlamaModel } from '../model/llama-model.js';
+import type { ModelConfig } from '../model/model-config.js';
 import { Sampler } from '../sampling/sampler.js';
 import type {
   ChatCompletion,
@@ -44,14 +45,17 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const backend = await createBackend({ backend: choice, onFallback: (reason) => (fallback = reason) });
   const backendReason = choice !== 'auto' ? 'requested' : (fallback ?? (backend.name === 'webgpu' ? 'hardware WebGPU adapter' : 'WebGPU not chosen'));
   try {
-    const loaded = await loadModel(options.model, backend, { onProgress: options.onProgress, signal: options.signal });
+    // Refused before any weight is read: a multi-gigabyte upload should not end in this error.
+    const checkConfig = ({ slidingWindow }: ModelConfig) => {
+      if (slidingWindow !== undefined && options.contextLength !== undefined && options.contextLength > slidingWindow) {
+        throw new InvalidRequestError(
+          `contextLength ${options.contextLength} is longer than the model's sliding attention window (${slidingWindow} tokens); Cria attends over the whole context, which matches the model only within the window: use contextLength ≤ ${slidingWindow}`,
+          'contextLength',
+        );
+      }
+    };
+    const loaded = await loadModel(options.model, backend, { onProgress: options.onProgress, signal: options.signal, checkConfig });
     const { maxPositionEmbeddings, slidingWindow } = loaded.model.config;
-    if (slidingWindow !== undefined && options.contextLength !== undefined && options.contextLength > slidingWindow) {
-      throw new InvalidRequestError(
-        `contextLength ${options.contextLength} is longer than the model's sliding attention window (${slidingWindow} tokens); Cria attends over the whole context, which matches the model only within the window: use contextLength ≤ ${slidingWindow}`,
-        'contextLength',
-      );
-    }
     const contextLength = options.contextLength ?? Math.min(maxPositionEmbeddings, DEFAULT_CONTEXT_LENGTH, slidingWindow ?? Infinity);
     return new CriaEngine(backend, loaded.model, loaded.tokenizer, loaded.id, contextLength, backendReason);
   } catch (error) {

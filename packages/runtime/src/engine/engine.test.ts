@@ -59,11 +59,14 @@ describe('createEngine', () => {
     } finally {
       await windowed.dispose();
     }
-    await expect(createEngine({ model: mistral, backend: 'reference', contextLength: 65 })).rejects.toMatchObject({
+    // Refused before a single weight is read.
+    const progress: unknown[] = [];
+    await expect(createEngine({ model: mistral, backend: 'reference', contextLength: 65, onProgress: (event) => progress.push(event) })).rejects.toMatchObject({
       name: 'InvalidRequestError',
       param: 'contextLength',
       message: expect.stringMatching(/sliding attention window \(64 tokens\).*contextLength ≤ 64/),
     });
+    expect(progress).toEqual([]);
     // Mistral v0.2+ (sliding_window: null) attends over everything: no cap beyond the model's own.
     await writeFile(join(mistral, 'config.json'), JSON.stringify({ ...config, architectures: ['MistralForCausalLM'], sliding_window: null }));
     const full = await createEngine({ model: mistral, backend: 'reference', contextLength: 200 });

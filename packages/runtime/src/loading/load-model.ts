@@ -3,6 +3,7 @@ import type { Tokenizer } from '@cria/tokenizer';
 import type { LoadProgress } from '../engine/api-types.js';
 import { LlamaModel } from '../model/llama-model.js';
 import { expectedTensors } from '../model/weight-names.js';
+import type { ModelConfig } from '../model/model-config.js';
 import type { ModelLocation } from './model-location.js';
 import { openModel } from './open-model.js';
 import { uploadWeights } from './upload-weights.js';
@@ -16,6 +17,8 @@ export interface LoadedModel {
 export interface LoadModelOptions {
   onProgress?: (progress: LoadProgress) => void;
   signal?: AbortSignal;
+  /** Called with the config once the model is opened, before any weight is read: throw to refuse it early. */
+  checkConfig?: (config: ModelConfig) => void;
 }
 
 /**
@@ -25,6 +28,7 @@ export interface LoadModelOptions {
 export async function loadModel(location: string | ModelLocation, backend: Backend, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const opened = await openModel(location);
   try {
+    options.checkConfig?.(opened.config);
     const names = expectedTensors(opened.config, opened.format);
     const weights = await uploadWeights(backend, opened.reader, names, { file: opened.file, ...options });
     return { id: opened.id, model: new LlamaModel(backend, opened.config, weights), tokenizer: opened.tokenizer };
