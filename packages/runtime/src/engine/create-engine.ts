@@ -43,7 +43,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const choice = options.backend ?? 'auto';
   let fallback: string | undefined;
   const backend = await createBackend({ backend: choice, onFallback: (reason) => (fallback = reason) });
-  const backendReason = choice !== 'auto' ? 'requested' : (fallback ?? (backend.name === 'webgpu' ? 'hardware WebGPU adapter' : 'WebGPU not chosen'));
+  // 'auto' reports a fallback whenever it did not keep WebGPU.
+  const backendReason = choice !== 'auto' ? 'requested' : (fallback ?? 'hardware WebGPU adapter');
   try {
     // Refused before any weight is read: a multi-gigabyte upload should not end in this error.
     const checkConfig = ({ slidingWindow }: ModelConfig) => {

@@ -42,6 +42,11 @@ afterAll(async () => {
   await files?.remove();
 });
 
+/** A missing peer fails the test: parity that was never compared must not read as parity. */
+function requireLlamaCpp(): void {
+  if (!llama) throw new Error(`node-llama-cpp did not load, so parity with llama.cpp cannot be checked: ${unavailable}. It ships prebuilt CPU binaries for linux/macOS/Windows (x64, arm64); reinstall the workspace with \`npm ci\`.`);
+}
+
 /** llama.cpp's greedy continuation of PROMPT, and its logits after every position of prompt + continuation. */
 async function llamaCpp(path: string, vocab: number) {
   const model = await llama!.loadModel({ modelPath: path });
@@ -95,8 +100,7 @@ function maxAbsDifference(a: Float32Array, b: Float32Array): number {
 
 describe.each(['llama', 'qwen2', 'llama3'] as const)('%s GGUF: Cria vs llama.cpp', (arch) => {
   it.each(TYPES)('%s: identical greedy tokens for 32 steps, logits within tolerance', async (type) => {
-    // A missing peer fails the test: parity that was never compared must not read as parity.
-    if (!llama) throw new Error(`node-llama-cpp did not load, so parity with llama.cpp cannot be checked: ${unavailable}. It ships prebuilt CPU binaries for linux/macOS/Windows (x64, arm64); reinstall the workspace with \`npm ci\`.`);
+    requireLlamaCpp();
     const path = `${files[arch]}/model-${type}.gguf`;
     const reference = await llamaCpp(path, 320);
     const ours = await cria(path, reference.ids);
@@ -115,7 +119,7 @@ describe.each(['llama', 'qwen2', 'llama3'] as const)('%s GGUF: Cria vs llama.cpp
  */
 describe('Q4_K_M GGUF (Q4_K + Q6_K): Cria vs llama.cpp', () => {
   it('logits within the Q8_0 tolerance, greedy tokens identical up to a near tie', async () => {
-    if (!llama) throw new Error(`node-llama-cpp did not load: ${unavailable}`);
+    requireLlamaCpp();
     const path = join(files.directory, 'k-quants');
     await writeTestModel(path, { ...TINY_LLAMA, hiddenSize: 256, intermediateSize: 512, seed: 4 }, { ggufTypes: ['Q4_K_M'] });
     const file = join(path, 'model-q4_k_m.gguf');
