@@ -10,7 +10,7 @@ export { attention, attentionScratchBytes } from './ops/attention';
 export { rmsnorm, layernorm } from './ops/normalization';
 export { rope } from './ops/rope';
 export { silu, gelu, swiglu, softmax } from './ops/activations';
-export { binary, scale } from './ops/elementwise';
+export { binary, scale, toHalf } from './ops/elementwise';
 export { embedding } from './ops/embedding';
 export { argmax } from './ops/argmax';
 export { transpose } from './training/transpose';

@@ -33,9 +33,12 @@ export interface AttentionParams {
   out: Tensor;
   /** [B, T, nHeads, D] f32, already rotated */
   q: Tensor;
-  /** [B, S, nKvHeads, D] f32: the key cache; S is its capacity. nHeads % nKvHeads == 0 (grouped-query). */
+  /**
+   * [B, S, nKvHeads, D] f32 or f16: the key cache; S is its capacity. nHeads % nKvHeads == 0
+   * (grouped-query). An f16 cache (half the memory, llama.cpp's default) is read exactly as f32.
+   */
   k: Tensor;
-  /** [B, S, nKvHeads, D] f32: the value cache */
+  /** [B, S, nKvHeads, D]: the value cache, k's dtype */
   v: Tensor;
   /**
    * Keys 0..kvLength-1 are valid (T ≤ kvLength ≤ S). Query t sits at position kvLength − T + t and
@@ -131,9 +134,12 @@ export interface ArgmaxParams {
 }
 
 export interface CopyParams {
-  /** f32 or i32; receives x's elements at [outOffset, outOffset + count) */
+  /**
+   * f32, i32 or f16; receives x's elements at [outOffset, outOffset + count). An f16 `out` with
+   * an f32 `x` converts (round to nearest even, overflow to ±inf): how keys enter an f16 KV cache.
+   */
   out: Tensor;
-  /** same dtype as out */
+  /** out's dtype, or f32 when out is f16 */
   x: Tensor;
   /** elements; default 0 */
   outOffset?: number;

@@ -86,7 +86,7 @@ export interface AttentionDims {
 export function checkAttention({ out, q, k, v, kvLength }: AttentionParams): AttentionDims {
   const op = 'attention';
   for (const [name, t] of [['out', out], ['q', q], ['k', k], ['v', v]] as const) {
-    expectDType(op, name, t, ['f32']);
+    expectDType(op, name, t, name === 'k' ? ['f32', 'f16'] : name === 'v' ? [k.dtype] : ['f32']);
     expectRank(op, name, t, [4]);
   }
   expectDistinct(op, out, [q, k, v]);
@@ -225,8 +225,8 @@ export interface CopyDims {
 
 export function checkCopy({ out, x, outOffset = 0, xOffset = 0, count }: CopyParams): CopyDims {
   const op = 'copy';
-  expectDType(op, 'x', x, ['f32', 'i32']);
-  expectDType(op, 'out', out, [x.dtype]);
+  expectDType(op, 'x', x, ['f32', 'i32', 'f16']);
+  expectDType(op, 'out', out, x.dtype === 'f32' ? ['f32', 'f16'] : [x.dtype]);
   expectDistinct(op, out, [x]);
   const length = count ?? x.size - xOffset;
   const valid = (value: number) => Number.isInteger(value) && value >= 0;

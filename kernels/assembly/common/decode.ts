@@ -45,6 +45,20 @@ export function f16x4ToF32(bits: v128): v128 {
 }
 
 /**
+ * Four f16 values at `p` (8 bytes) → f32x4, exactly (subnormals, inf and NaN included): the
+ * sign-extending load puts the sign in bits 31..28 after the shift, the mask keeps bit 31, and
+ * lanes with an all-ones f16 exponent get f32's all-ones exponent before the 2^112 rebias.
+ */
+// @ts-ignore: decorator
+@inline
+export function loadF16x4(p: usize): v128 {
+  let bits = v128.and(i32x4.shl(v128.load16x4_s(p), 13), i32x4.splat(0x8fffe000));
+  const infOrNan = i32x4.eq(v128.and(bits, i32x4.splat(0x0f800000)), i32x4.splat(0x0f800000));
+  bits = v128.or(bits, v128.and(infOrNan, i32x4.splat(0x70000000)));
+  return f32x4.mul(bits, f32x4.splat(F16_EXPONENT_SHIFT));
+}
+
+/**
  * f16 values in the high 16 bits of each i32 lane → f32x4, exact for finite values (subnormals
  * included) whatever the low 16 bits hold; inf and NaN come out finite, so callers must catch them.
  * The arithmetic shift lines the exponent and mantissa up with f32's and copies the sign into

@@ -15,6 +15,7 @@ import type {
   UnaryParams,
 } from '../ops.js';
 import { ShapeMismatchError } from '../errors.js';
+import { f32ToF16Bits } from '../numeric/half.js';
 import { Tensor, assertLive } from '../tensor.js';
 import * as check from '../validate.js';
 import * as kernels from './kernels.js';
@@ -76,8 +77,8 @@ export class ReferenceBackend implements Backend {
     kernels.attention(
       this.f32(params.out),
       this.f32(params.q),
-      this.f32(params.k),
-      this.f32(params.v),
+      this.values(params.k),
+      this.values(params.v),
       B,
       T,
       S,
@@ -162,8 +163,10 @@ export class ReferenceBackend implements Backend {
   copy(params: CopyParams): void {
     this.live('copy', params.out, params.x);
     const { outOffset, xOffset, count } = check.checkCopy(params);
-    const source = this.storage(params.x) as Float32Array | Int32Array;
-    (this.storage(params.out) as Float32Array | Int32Array).set(source.subarray(xOffset, xOffset + count), outOffset);
+    const source = this.storage(params.x) as Float32Array | Int32Array | Uint16Array;
+    const target = this.storage(params.out) as Float32Array | Int32Array | Uint16Array;
+    if (params.out.dtype === params.x.dtype) target.set(source.subarray(xOffset, xOffset + count), outOffset);
+    else for (let i = 0; i < count; i++) target[outOffset + i] = f32ToF16Bits(source[xOffset + i]!); // f32 → f16
   }
 
   private map(op: string, params: UnaryParams, fn: (value: number) => number): void {

@@ -100,10 +100,15 @@ function attention(random: Random): OpCase {
   const qShape = [B, T, nHeads, D];
   const kvShape = [B, S, nKvHeads, D];
   const scale = 1 / Math.sqrt(D);
+  const kvType = random.pick<DType>(['f32', 'f16']); // the KV cache's two types
   return {
     op: 'attention',
-    label: `q[${qShape}] kv[${kvShape}] kvLength=${kvLength}`,
-    inputs: { q: f32(qShape, random.normals(size(qShape))), k: f32(kvShape, random.normals(size(kvShape))), v: f32(kvShape, random.normals(size(kvShape))) },
+    label: `q[${qShape}] kv:${kvType}[${kvShape}] kvLength=${kvLength}`,
+    inputs: {
+      q: f32(qShape, random.normals(size(qShape))),
+      k: weight(kvType, kvShape, random.normals(size(kvShape))),
+      v: weight(kvType, kvShape, random.normals(size(kvShape))),
+    },
     output: { dtype: 'f32', shape: qShape },
     run: (backend, { q, k, v }, out) => backend.attention({ out, q: q!, k: k!, v: v!, kvLength, scale }),
     tolerance: TRANSCENDENTAL_TOLERANCE,
@@ -252,19 +257,39 @@ function argmax(random: Random): OpCase {
   };
 }
 
+/**
+ * f32 values whose f16 rounding is an edge: ties either way, the largest finite half and the first
+ * value past it, subnormal halves and values that flush to zero, ±0, ±inf, NaN.
+ */
+const F16_EDGES = [
+  1 + 2 ** -11, 1 + 3 * 2 ** -11, 1 + 2 ** -11 + 2 ** -20, 65504, 65519.99, 65520, -1e6, 2 ** -24, 2 ** -25, 2 ** -25 + 2 ** -40,
+  3 * 2 ** -26, 2 ** -14 - 2 ** -25, 1e-10, 0, -0, Infinity, -Infinity, NaN,
+];
+
+/** Normals at a random scale, some of them replaced by F16_EDGES: the f32 → f16 conversion's inputs. */
+function withF16Edges(random: Random, count: number): Float32Array {
+  const values = random.normals(count);
+  const scale = random.pick([1e-6, 1, 1000, 60000]);
+  for (let i = 0; i < count; i++) values[i]! *= scale;
+  for (let i = 0; i < count; i++) if (random.next() < 0.05) values[i] = random.pick(F16_EDGES);
+  return values;
+}
+
 function copy(random: Random): OpCase {
-  const dtype = random.pick<DType>(['f32', 'i32']);
+  const dtype = random.pick<DType>(['f32', 'i32', 'f16']);
+  const outType = dtype === 'f32' && random.next() < 0.5 ? 'f16' : dtype; // f32 → f16 converts
   const xSize = random.int(1, 3000);
   const xOffset = random.int(0, xSize - 1);
   const count = random.int(0, xSize - xOffset);
   const outSize = count + random.int(0, 500);
   const outOffset = random.int(0, outSize - count);
-  const data = dtype === 'f32' ? random.normals(xSize) : random.ints(xSize, 1 << 30);
+  const data =
+    dtype === 'i32' ? random.ints(xSize, 1 << 30) : dtype === 'f16' ? toF16(random.normals(xSize)) : outType === 'f16' ? withF16Edges(random, xSize) : random.normals(xSize);
   return {
     op: 'copy',
-    label: `${dtype} x[${xSize}] [${xOffset}, +${count}) → out[${outSize}] @${outOffset}`,
+    label: `${dtype} x[${xSize}] [${xOffset}, +${count}) → ${outType} out[${outSize}] @${outOffset}`,
     inputs: { x: { dtype, shape: [xSize], data } },
-    output: { dtype, shape: [outSize] },
+    output: { dtype: outType, shape: [outSize] },
     run: (backend, { x }, out) => backend.copy({ out, x: x!, outOffset, xOffset, count }),
     tolerance: 0,
   };

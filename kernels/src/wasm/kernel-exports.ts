@@ -16,7 +16,7 @@ export interface KernelExports {
   matmulScratchBytes(M: number, N: number, K: number, dtype: number): number;
   attention(
     thread: number, threads: number, out: number, q: number, k: number, v: number,
-    B: number, T: number, S: number, nHeads: number, nKvHeads: number, D: number, kvLength: number, scale: number,
+    B: number, T: number, S: number, nHeads: number, nKvHeads: number, D: number, kvLength: number, scale: number, halfKv: number,
     scratch: number, scratchStride: number, counter: number,
   ): void;
   attentionScratchBytes(D: number): number;
@@ -31,6 +31,8 @@ export interface KernelExports {
   softmax(thread: number, threads: number, out: number, x: number, rows: number, C: number): void;
   binary(thread: number, threads: number, operation: number, out: number, a: number, b: number, size: number, bSize: number): void;
   scale(thread: number, threads: number, out: number, x: number, size: number, factor: number): void;
+  /** f32 → f16 bits, round to nearest even. */
+  toHalf(thread: number, threads: number, out: number, x: number, size: number): void;
   embedding(thread: number, threads: number, out: number, table: number, ids: number, N: number, V: number, C: number, dtype: number): void;
   argmax(thread: number, threads: number, out: number, x: number, rows: number, C: number): void;
   // Training (kernels/assembly/training): gradients accumulate.
@@ -95,6 +97,7 @@ export const KERNEL_NAMES = [
   'softmax',
   'binary',
   'scale',
+  'toHalf',
   'embedding',
   'argmax',
   'transpose',

@@ -175,7 +175,8 @@ export class WasmBackend implements Backend, TrainingOps {
     const stride = align16(this.#kernels.attentionScratchBytes(D));
     const scratch = this.#scratchFor(stride * threads);
     const at = (t: Tensor) => this.#at(t);
-    this.#run(threads, 'attention', at(out), at(q), at(k), at(v), B, T, S, nHeads, nKvHeads, D, kvLength, params.scale, scratch, stride, this.#resetCounter());
+    const halfKv = +(k.dtype === 'f16');
+    this.#run(threads, 'attention', at(out), at(q), at(k), at(v), B, T, S, nHeads, nKvHeads, D, kvLength, params.scale, halfKv, scratch, stride, this.#resetCounter());
   }
 
   rmsnorm(params: RmsNormParams): void {
@@ -255,12 +256,17 @@ export class WasmBackend implements Backend, TrainingOps {
     this.#run(this.#threadsFor(rows * C), 'argmax', this.#at(params.out), this.#at(params.x), rows, C);
   }
 
-  /** A plain memmove of 4-byte elements: no kernel needed. */
+  /** A plain memmove (no kernel needed), or the f32 → f16 conversion that fills an f16 KV cache. */
   copy(params: CopyParams): void {
     this.#assertLive('copy', params.out, params.x);
     const { outOffset, xOffset, count } = check.checkCopy(params);
-    const source = this.#at(params.x) + xOffset * 4;
-    this.#memory.bytes.copyWithin(this.#at(params.out) + outOffset * 4, source, source + count * 4);
+    const xBytes = params.x.dtype === 'f16' ? 2 : 4;
+    const source = this.#at(params.x) + xOffset * xBytes;
+    if (params.out.dtype === params.x.dtype) {
+      this.#memory.bytes.copyWithin(this.#at(params.out) + outOffset * xBytes, source, source + count * xBytes);
+    } else if (count > 0) {
+      this.#run(this.#threadsFor(count * 4), 'toHalf', this.#at(params.out) + outOffset * 2, source, count);
+    }
   }
 
   #binary(op: 'add' | 'mul', operation: number, params: BinaryParams): void {
