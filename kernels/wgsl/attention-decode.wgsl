@@ -18,8 +18,18 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
-@group(0) @binding(2) var<storage, read> k: array<f32>;
-@group(0) @binding(3) var<storage, read> v: array<f32>;
+@group(0) @binding(2) var<storage, read> k: array<{{KV_ELEMENT}}>;
+@group(0) @binding(3) var<storage, read> v: array<{{KV_ELEMENT}}>;
+
+// Element i of the key / value cache as f32: f32 caches hold one per element, f16 caches two
+// halves per u32 word (element 2w in the low bits; attention.ts `kvDefines`).
+fn key_at(i: u32) -> f32 {
+  return {{KEY_AT}};
+}
+
+fn value_at(i: u32) -> f32 {
+  return {{VALUE_AT}};
+}
 @group(0) @binding(4) var<storage, read_write> partials: array<f32>;
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
 
@@ -83,7 +93,7 @@ fn split(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_inde
     let k_base = ((batch * params.S + s) * params.n_kv_heads + kv_head) * D;
     var dot = 0.0;
     for (var d = 0u; d < D; d++) {
-      dot = fma(q_row[d], k[k_base + d], dot);
+      dot = fma(q_row[d], key_at(k_base + d), dot);
     }
     score = dot;
   }
@@ -98,7 +108,7 @@ fn split(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_inde
     var sum = 0.0;
     for (var j = 0u; j < CHUNK; j++) {
       if (s_begin + j < s_end) {
-        sum = fma(weights[j], v[((batch * params.S + s_begin + j) * params.n_kv_heads + kv_head) * D + d], sum);
+        sum = fma(weights[j], value_at(((batch * params.S + s_begin + j) * params.n_kv_heads + kv_head) * D + d), sum);
       }
     }
     partials[base + d] = sum;

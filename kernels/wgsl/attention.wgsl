@@ -18,8 +18,18 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
-@group(0) @binding(2) var<storage, read> k: array<f32>;
-@group(0) @binding(3) var<storage, read> v: array<f32>;
+@group(0) @binding(2) var<storage, read> k: array<{{KV_ELEMENT}}>;
+@group(0) @binding(3) var<storage, read> v: array<{{KV_ELEMENT}}>;
+
+// Element i of the key / value cache as f32: f32 caches hold one per element, f16 caches two
+// halves per u32 word (element 2w in the low bits; attention.ts `kvDefines`).
+fn key_at(i: u32) -> f32 {
+  return {{KEY_AT}};
+}
+
+fn value_at(i: u32) -> f32 {
+  return {{VALUE_AT}};
+}
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 
 const D = {{HEAD_DIM}}u;
@@ -72,8 +82,8 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
       var value = 0.0;
       if (s < key_end) {
         let index = ((batch * params.S + s) * params.n_kv_heads + kv_head) * D + i % D;
-        key = k[index];
-        value = v[index];
+        key = key_at(index);
+        value = value_at(index);
       }
       k_tile[i] = key;
       v_tile[i] = value;

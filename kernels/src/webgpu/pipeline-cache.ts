@@ -3,6 +3,7 @@ import argmaxSource from '../../wgsl/argmax.wgsl';
 import attentionTrainingSource from '../../wgsl/attention-training.wgsl';
 import attentionDecodeSource from '../../wgsl/attention-decode.wgsl';
 import attentionSource from '../../wgsl/attention.wgsl';
+import copyHalfSource from '../../wgsl/copy-half.wgsl';
 import elementwiseBackwardSource from '../../wgsl/elementwise-backward.wgsl';
 import elementwiseSource from '../../wgsl/elementwise.wgsl';
 import embeddingBackwardSource from '../../wgsl/embedding-backward.wgsl';
@@ -48,6 +49,7 @@ const SHADERS = {
   rope: { source: ropeSource, includes: [gridSource] },
   elementwise: { source: elementwiseSource, includes: [gridSource] },
   embedding: { source: embeddingSource, includes: [gridSource, weightsSource] },
+  'copy-half': { source: copyHalfSource, includes: [gridSource] },
   // Training (webgpu-training.ts); rope backward and the matmul gradients are variants of their forward files.
   'attention-training': { source: attentionTrainingSource, includes: [gridSource] },
   'normalization-backward': { source: normalizationBackwardSource, includes: [gridSource, workgroupReduceSource] },

@@ -22,6 +22,7 @@ import { BufferPool, BufferUsage, type BufferPoolStats } from './buffer-pool.js'
 import { CommandRecorder, type SubmitStats } from './command-recorder.js';
 import { acquireDevice, describeAdapter, describeDevice, type AcquiredDevice, type WebGPUDeviceOptions } from './gpu-device.js';
 import { attention } from './ops/attention.js';
+import { copy } from './ops/copy.js';
 import { binary, scale, swiglu, unary } from './ops/elementwise.js';
 import { embedding } from './ops/embedding.js';
 import { matmul } from './ops/matmul.js';
@@ -254,12 +255,7 @@ export class WebGPUBackend implements Backend, TrainingOps, OpContext {
 
   copy(params: CopyParams): void {
     this.#live('copy', params.out, params.x);
-    const { outOffset, xOffset, count } = check.checkCopy(params);
-    if (count === 0) return;
-    const source = this.binding(params.x, 'copy', 'x');
-    const target = this.binding(params.out, 'copy', 'out');
-    // Elements are 4 bytes, so offsets and size meet copyBufferToBuffer's 4-byte alignment.
-    this.recorder.copy(source.buffer, xOffset * 4, target.buffer, outOffset * 4, count * 4);
+    copy(this, params);
   }
 
   // OpContext

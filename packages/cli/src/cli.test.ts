@@ -43,6 +43,7 @@ describe('cria (help, version, usage errors)', () => {
     [['generate', '--prompt', 'y'], '--model is required'],
     [['generate', '--model', 'x', '--max-tokens', 'many', '--prompt', 'y'], '--max-tokens must be an integer'],
     [['serve', '--model', 'x', '--backend', 'cuda'], '--backend must be one of auto, webgpu, wasm, reference'],
+    [['chat', '--model', 'x', '--kv-cache', 'q8'], '--kv-cache must be one of f16, f32'],
   ])('usage error %j exits 2 with one line and a hint', async (args, message) => {
     const { code, stderr } = await runCli(args);
     expect(code).toBe(2);
@@ -88,11 +89,11 @@ describe('model errors exit 1 with one line and a hint', () => {
 
 describe('cria generate', () => {
   it('streams a completion to stdout, loading progress and usage to stderr', async () => {
-    const { code, stdout, stderr } = await runCli(['generate', '-m', model.hf, '-p', 'hello world', '-n', '12', '-t', '0', '-b', 'reference']);
+    const { code, stdout, stderr } = await runCli(['generate', '-m', model.hf, '-p', 'hello world', '-n', '12', '-t', '0', '-b', 'reference', '--kv-cache', 'f16']);
     expect(code, stderr).toBe(0);
     expect(stdout.length).toBeGreaterThan(1);
     expect(stderr).toMatch(/^loading: /m); // plain progress lines: stderr is not a terminal
-    expect(stderr).toMatch(/loaded hf \(LlamaForCausalLM, .* parameters, context 256\) on reference/);
+    expect(stderr).toMatch(/loaded hf \(LlamaForCausalLM, .* parameters, context 256, f16 KV cache 32\.0 KiB\) on reference/);
     expect(stderr).toMatch(/\d+ prompt \+ 12 generated tokens \(length\) · prefill [\d.]+ tok\/s · decode [\d.]+ tok\/s/);
   });
 

@@ -13,6 +13,7 @@ export type {
   Engine,
   EngineOptions,
   FinishReason,
+  KvCacheType,
   LoadProgress,
   ModelInfo,
   SamplingParams,

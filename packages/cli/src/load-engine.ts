@@ -9,7 +9,7 @@ import type { Writable } from 'node:stream';
 import { CliError } from './cli-errors.js';
 import type { ModelSelection } from './commands/model-options.js';
 import type { Engine, EngineOptions } from './engine-types.js';
-import { createProgressReporter } from './terminal/progress-bar.js';
+import { createProgressReporter, formatBytes } from './terminal/progress-bar.js';
 
 type CreateEngine = (options: EngineOptions) => Promise<Engine>;
 
@@ -24,13 +24,19 @@ export async function loadEngine(selection: ModelSelection, stderr: Writable & {
   const started = performance.now();
   let engine: Engine;
   try {
-    engine = await createEngine({ model: location, backend: selection.backend, contextLength: selection.contextLength, onProgress: (update) => progress.update(update) });
+    engine = await createEngine({
+      model: location,
+      backend: selection.backend,
+      contextLength: selection.contextLength,
+      kvCacheType: selection.kvCacheType,
+      onProgress: (update) => progress.update(update),
+    });
   } finally {
     progress.done();
   }
   const { model } = engine;
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  stderr.write(`loaded ${model.id} (${model.architecture}, ${formatCount(model.parameters)} parameters, context ${model.contextLength}) on ${model.backend}${model.backendReason === 'requested' ? '' : ` (${model.backendReason})`} in ${seconds} s\n`);
+  stderr.write(`loaded ${model.id} (${model.architecture}, ${formatCount(model.parameters)} parameters, context ${model.contextLength}, ${model.kvCacheType} KV cache ${formatBytes(model.kvCacheBytes)}) on ${model.backend}${model.backendReason === 'requested' ? '' : ` (${model.backendReason})`} in ${seconds} s\n`);
   return engine;
 }
 

@@ -56,7 +56,7 @@ export class ScriptedEngine implements Engine {
 
   constructor(options: ScriptedEngineOptions = {}) {
     this.tokenDelayMs = options.tokenDelayMs ?? 0;
-    this.model = { id: options.id ?? 'scripted-model', architecture: 'scripted', parameters: 0, contextLength: 256, vocabSize: 0, backend: 'scripted (test double)', backendReason: 'requested' };
+    this.model = { id: options.id ?? 'scripted-model', architecture: 'scripted', parameters: 0, contextLength: 256, kvCacheType: 'f32', kvCacheBytes: 0, vocabSize: 0, backend: 'scripted (test double)', backendReason: 'requested' };
   }
 
   async logits(): Promise<Float32Array> {

@@ -9,7 +9,7 @@ export * from './engine/engine-errors.js';
 export { loadModel, type LoadedModel, type LoadModelOptions } from './loading/load-model.js';
 export { openModel, type OpenModel } from './loading/open-model.js';
 export { LlamaModel, PREFILL_CHUNK } from './model/llama-model.js';
-export { KvCache } from './model/kv-cache.js';
+export { KvCache, defaultKvCacheType, kvCacheBytes, type KvCacheType } from './model/kv-cache.js';
 export { configFromGguf, configFromHf, ModelConfigError, SUPPORTED_ARCHITECTURES, type ModelConfig, type SupportedArchitecture } from './model/model-config.js';
 export { llama3InverseFrequencies, type Llama3RopeScaling } from './model/rope-scaling.js';
 export { Sampler, type SamplerOptions, type SampledToken, type TokenChoice } from './sampling/sampler.js';

@@ -40,6 +40,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   if (options.contextLength !== undefined && (!Number.isInteger(options.contextLength) || options.contextLength < 1)) {
     throw new InvalidRequestError(`contextLength must be a positive integer, got ${options.contextLength}`, 'contextLength');
   }
+  if (options.kvCacheType !== undefined && options.kvCacheType !== 'f16' && options.kvCacheType !== 'f32') {
+    throw new InvalidRequestError(`kvCacheType must be 'f16' or 'f32', got ${JSON.stringify(options.kvCacheType)}`, 'kvCacheType');
+  }
   const choice = options.backend ?? 'auto';
   let fallback: string | undefined;
   const backend = await createBackend({ backend: choice, onFallback: (reason) => (fallback = reason) });
@@ -58,7 +61,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     const loaded = await loadModel(options.model, backend, { onProgress: options.onProgress, signal: options.signal, checkConfig });
     const { maxPositionEmbeddings, slidingWindow } = loaded.model.config;
     const contextLength = options.contextLength ?? Math.min(maxPositionEmbeddings, DEFAULT_CONTEXT_LENGTH, slidingWindow ?? Infinity);
-    return new CriaEngine(backend, loaded.model, loaded.tokenizer, loaded.id, contextLength, backendReason);
+    const cache = loaded.model.createCache(contextLength, options.kvCacheType);
+    return new CriaEngine(backend, loaded.model, cache, loaded.tokenizer, loaded.id, backendReason);
   } catch (error) {
     backend.dispose();
     throw error;
@@ -72,6 +76,7 @@ class CriaEngine implements Engine {
   /** One sequence: requests take turns on it (and its KV cache). */
   readonly #queue = new SerialQueue();
   readonly #cache: KvCache;
+  readonly contextLength: number;
   readonly #stopTokens: Set<number>;
   /** Aborted by dispose(), so a running generation ends at its next token. */
   readonly #disposal = new AbortController();
@@ -80,22 +85,25 @@ class CriaEngine implements Engine {
   constructor(
     private readonly backend: Backend,
     private readonly llama: LlamaModel,
+    cache: KvCache,
     private readonly tokenizer: Tokenizer,
     id: string,
-    readonly contextLength: number,
     backendReason: string,
   ) {
     const config = llama.config;
+    this.contextLength = cache.capacity;
     this.model = {
       id,
       architecture: config.architecture,
       parameters: llama.weights.parameterCount,
-      contextLength,
+      contextLength: cache.capacity,
+      kvCacheType: cache.type,
+      kvCacheBytes: cache.bytes,
       vocabSize: config.vocabSize,
       backend: backend.info.description,
       backendReason,
     };
-    this.#cache = llama.createCache(contextLength);
+    this.#cache = cache;
     this.#stopTokens = modelStopTokens(tokenizer, config.eosTokenIds);
     this.chat = { completions: { create: ((request: ChatCompletionRequest) => this.#chat(request)) as Engine['chat']['completions']['create'] } };
     this.completions = { create: ((request: CompletionRequest) => this.#complete(request)) as Engine['completions']['create'] };
@@ -157,7 +165,7 @@ class CriaEngine implements Engine {
     // A cache of its own, so the chat sequence's cache (and its prefix reuse) is untouched.
     return this.#queue.run(async () => {
       this.#assertLive();
-      const cache = this.llama.createCache(ids.length);
+      const cache = this.llama.createCache(ids.length, this.#cache.type);
       try {
         return await this.llama.forward(ids, cache, true);
       } finally {

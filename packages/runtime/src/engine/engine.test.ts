@@ -74,6 +74,35 @@ describe('createEngine', () => {
     await full.dispose();
   });
 
+  it('allocates the KV cache in f16 or f32 as asked, and says which and how big', async () => {
+    // The test Llama: 2 layers, 2 KV heads of 16 dims; 128 positions of keys and values.
+    expect(engine.model).toMatchObject({ kvCacheType: 'f32', kvCacheBytes: 2 * 2 * 128 * 2 * 16 * 4 });
+    const half = await createEngine({ model: join(files.llama, 'hf'), backend: 'wasm', contextLength: 128, kvCacheType: 'f16' });
+    const full = await createEngine({ model: join(files.llama, 'hf'), backend: 'wasm', contextLength: 128, kvCacheType: 'f32' });
+    try {
+      expect(half.model).toMatchObject({ kvCacheType: 'f16', kvCacheBytes: engine.model.kvCacheBytes / 2 });
+      const request = { messages: HELLO, max_tokens: 12, temperature: 0 };
+      const [a, b] = [await half.chat.completions.create(request), await full.chat.completions.create(request)];
+      expect(a.choices[0].message.content).toBe(b.choices[0].message.content); // peaked test logits: rounding keys does not flip them
+      // The follow-up turn reuses the f16 cache's prefix like the f32 one's.
+      const followUp = { messages: [...HELLO, a.choices[0].message, { role: 'user' as const, content: 'And then?' }], max_tokens: 4, temperature: 0 };
+      expect((await half.chat.completions.create(followUp)).choices[0].message.content).toBe((await full.chat.completions.create(followUp)).choices[0].message.content);
+      const ids = [1, 5, 60, 70, 80];
+      const [x, y] = [await half.logits(ids), await full.logits(ids)];
+      let difference = 0;
+      for (let i = 0; i < x.length; i++) difference = Math.max(difference, Math.abs(x[i]! - y[i]!));
+      expect(difference).toBeGreaterThan(0); // the keys really were rounded
+      expect(difference).toBeLessThan(0.05);
+    } finally {
+      await half.dispose();
+      await full.dispose();
+    }
+    await expect(createEngine({ model: join(files.llama, 'hf'), backend: 'reference', kvCacheType: 'q8_0' as never })).rejects.toMatchObject({
+      name: 'InvalidRequestError',
+      param: 'kvCacheType',
+    });
+  });
+
   it('reports loading progress tensor by tensor, ending at the total', async () => {
     const progress: Array<{ loadedBytes: number; totalBytes: number }> = [];
     const gguf = await createEngine({ model: join(files.qwen2, 'model-q8_0.gguf'), backend: 'reference', onProgress: (event) => progress.push(event) });

@@ -1,6 +1,7 @@
 import { createBackend, type BackendName } from '@cria/kernels';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../loading/load-model.js';
+import type { KvCacheType } from './kv-cache.js';
 import { writeTestModels, type TestModelFiles } from '../testing/test-model-files.js';
 
 /**
@@ -18,13 +19,16 @@ const PROMPT = [5, 60, 70, 80, 90, 100, 33, 44];
 const GENERATED = 16;
 const NEAR_TIE = 0.25;
 const MODELS = [
-  ['llama', 'hf', true],
-  ['llama', 'model-f16.gguf', true],
-  ['llama', 'model-q4_0.gguf', false],
-  ['qwen2', 'model-f32.gguf', true],
-  ['qwen2', 'model-q8_0.gguf', false],
+  ['llama', 'hf', 'f32', true],
+  ['llama', 'model-f16.gguf', 'f32', true],
+  ['llama', 'model-q4_0.gguf', 'f32', false],
+  ['qwen2', 'model-f32.gguf', 'f32', true],
+  ['qwen2', 'model-q8_0.gguf', 'f32', false],
   // llama3 RoPE scaling: the rope kernels take host-computed inverse frequencies.
-  ['llama3', 'hf', true],
+  ['llama3', 'hf', 'f32', true],
+  // f16 KV caches: every backend rounds keys and values to nearest even and widens them exactly.
+  ['llama', 'hf', 'f16', true],
+  ['qwen2', 'model-f32.gguf', 'f16', true],
 ] as const;
 
 let files: TestModelFiles;
@@ -33,11 +37,11 @@ beforeAll(async () => {
 });
 afterAll(() => files?.remove());
 
-async function greedy(backendName: BackendName, path: string): Promise<number[]> {
+async function greedy(backendName: BackendName, path: string, kvCacheType: KvCacheType): Promise<number[]> {
   const backend = await createBackend({ backend: backendName });
   try {
     const { model } = await loadModel(path, backend);
-    const cache = model.createCache(PROMPT.length + GENERATED);
+    const cache = model.createCache(PROMPT.length + GENERATED, kvCacheType);
     let logits = await model.forward(PROMPT, cache);
     const generated: number[] = [];
     while (generated.length < GENERATED) {
@@ -51,12 +55,12 @@ async function greedy(backendName: BackendName, path: string): Promise<number[]>
 }
 
 /** For each generated token, how far its reference logit is below the reference's best, on the same prefix. */
-async function referenceShortfalls(path: string, generated: number[]): Promise<number[]> {
+async function referenceShortfalls(path: string, generated: number[], kvCacheType: KvCacheType): Promise<number[]> {
   const backend = await createBackend({ backend: 'reference' });
   try {
     const { model } = await loadModel(path, backend);
     const ids = [...PROMPT, ...generated.slice(0, -1)];
-    const logits = await model.forward(ids, model.createCache(ids.length), true);
+    const logits = await model.forward(ids, model.createCache(ids.length, kvCacheType), true);
     const vocab = model.config.vocabSize;
     return generated.map((token, step) => {
       const row = logits.subarray((PROMPT.length - 1 + step) * vocab, (PROMPT.length + step) * vocab);
@@ -67,15 +71,15 @@ async function referenceShortfalls(path: string, generated: number[]): Promise<n
   }
 }
 
-describe.each(MODELS)('%s %s', (arch, file, exact) => {
+describe.each(MODELS)('%s %s, %s KV cache', (arch, file, kvCacheType, exact) => {
   it(`generates the same greedy tokens on ${BACKENDS.join(', ')} as on the reference`, async () => {
     const path = `${files[arch]}/${file}`;
-    const expected = await greedy('reference', path);
+    const expected = await greedy('reference', path, kvCacheType);
     for (const backend of BACKENDS) {
-      const tokens = await greedy(backend, path);
+      const tokens = await greedy(backend, path, kvCacheType);
       if (exact) expect(tokens, backend).toEqual(expected);
       else {
-        const shortfalls = await referenceShortfalls(path, tokens);
+        const shortfalls = await referenceShortfalls(path, tokens, kvCacheType);
         expect(Math.max(...shortfalls), `${backend} picked a token the reference ranks clearly lower`).toBeLessThan(NEAR_TIE);
         if (tokens.some((token, i) => token !== expected[i])) console.log(`${arch} ${file} on ${backend}: flipped at a near tie (${tokens.join(',')} vs ${expected.join(',')})`);
       }

@@ -1,6 +1,26 @@
-import type { Backend, Tensor } from '@cria/kernels';
+import type { Backend, BackendName, Tensor } from '@cria/kernels';
 import { Activations } from './activations.js';
 import type { ModelConfig } from './model-config.js';
+
+/**
+ * The element type of a KV cache. f16 halves its memory (llama.cpp's default) and costs one
+ * rounding of each key and value as it is written; attention reads it back exactly.
+ */
+export type KvCacheType = 'f16' | 'f32';
+
+/**
+ * f16 where reading it is free: WebGPU widens f16 in the load (and the cache is GPU memory, the
+ * scarcer kind). wasm has no f16 loads, so widening in software made its attention kernel 2.3–2.6×
+ * slower (measured, SmolLM2 and TinyLlama head shapes, 256–4096 keys): f32 there.
+ */
+export function defaultKvCacheType(backend: BackendName): KvCacheType {
+  return backend === 'webgpu' ? 'f16' : 'f32';
+}
+
+/** Bytes of a cache of `capacity` positions. */
+export function kvCacheBytes(config: ModelConfig, capacity: number, type: KvCacheType): number {
+  return 2 * config.numLayers * capacity * config.numKvHeads * config.headDim * (type === 'f16' ? 2 : 4);
+}
 
 /**
  * Keys and values of one sequence, per layer, allocated once at full capacity and written in place
@@ -21,10 +41,16 @@ export class KvCache {
     private readonly backend: Backend,
     private readonly config: ModelConfig,
     readonly capacity: number,
+    readonly type: KvCacheType = defaultKvCacheType(backend.info.name),
   ) {
     const shape = [1, capacity, config.numKvHeads, config.headDim];
-    this.keys = Array.from({ length: config.numLayers }, () => backend.tensor('f32', shape));
-    this.values = Array.from({ length: config.numLayers }, () => backend.tensor('f32', shape));
+    this.keys = Array.from({ length: config.numLayers }, () => backend.tensor(type, shape));
+    this.values = Array.from({ length: config.numLayers }, () => backend.tensor(type, shape));
+  }
+
+  /** Memory the keys and values take. */
+  get bytes(): number {
+    return kvCacheBytes(this.config, this.capacity, this.type);
   }
 
   get length(): number {

@@ -1,7 +1,7 @@
 import { readInto, type Backend, type Tensor } from '@cria/kernels';
 import type { LowRankAdapter, ModelWeights } from '../loading/upload-weights.js';
 import type { Activations } from './activations.js';
-import { KvCache } from './kv-cache.js';
+import { KvCache, type KvCacheType } from './kv-cache.js';
 import type { ModelConfig } from './model-config.js';
 
 /** Longest run of tokens sent through the layers at once; longer prompts are prefilled in chunks. */
@@ -30,8 +30,9 @@ export class LlamaModel {
     this.#biased = weights.layers.some((layer) => layer.qBias !== undefined || layer.kBias !== undefined || layer.vBias !== undefined);
   }
 
-  createCache(capacity: number): KvCache {
-    return new KvCache(this.backend, this.config, capacity);
+  /** A KV cache of `capacity` positions; its type defaults to the backend's (defaultKvCacheType). */
+  createCache(capacity: number, type?: KvCacheType): KvCache {
+    return new KvCache(this.backend, this.config, capacity, type);
   }
 
   /**

@@ -77,7 +77,7 @@ export async function createWorkerEngine(worker: MessageEndpoint | URL | string,
       options.signal?.addEventListener('abort', onAbort, { once: true });
       if (options.signal?.aborted) onAbort();
       const model = typeof options.model === 'object' && 'files' in options.model ? { files: namedBlobs(options.model.files) } : options.model;
-      send({ type: 'create', options: { model, backend: options.backend, contextLength: options.contextLength } });
+      send({ type: 'create', options: { model, backend: options.backend, contextLength: options.contextLength, kvCacheType: options.kvCacheType } });
     });
     return new RemoteEngine(endpoint, loaded.model, loaded.tokenizer, pending, send, () => {
       endpoint.removeEventListener('message', listener);

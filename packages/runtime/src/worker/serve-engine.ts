@@ -30,7 +30,7 @@ export function serveEngine(endpoint: MessageEndpoint = globalThis as unknown as
       const onProgress = (progress: LoadProgress) => post({ type: 'progress', progress });
       const model = isBrowserModelSource(options.model) ? browserModelLocation(options.model, { onProgress, signal: loading.signal }) : options.model;
       const location = rememberingLocation(await resolveModelLocation(model));
-      engine = await createEngine({ model: location, backend: options.backend, contextLength: options.contextLength, onProgress, signal: loading.signal });
+      engine = await createEngine({ model: location, backend: options.backend, contextLength: options.contextLength, kvCacheType: options.kvCacheType, onProgress, signal: loading.signal });
       post({ type: 'ready', model: engine.model, tokenizer: await tokenizerSource(location) });
     } catch (error) {
       await engine?.dispose();

@@ -86,9 +86,12 @@ describe('createWorkerEngine', () => {
     await expect(createWorkerEngine(workerPair(), { model: join(files.directory, 'nope'), backend: 'reference' })).rejects.toBeInstanceOf(ModelNotFoundError);
   });
 
-  it('loads a GGUF and is unusable after dispose', async () => {
-    const engine = await createWorkerEngine(workerPair(), { model: join(files.qwen2, 'model-q8_0.gguf'), backend: 'reference', contextLength: 64 });
-    const direct = await createEngine({ model: join(files.qwen2, 'model-q8_0.gguf'), backend: 'reference', contextLength: 64 });
+  it('loads a GGUF (with the KV cache type asked for) and is unusable after dispose', async () => {
+    const options = { model: join(files.qwen2, 'model-q8_0.gguf'), backend: 'reference', contextLength: 64, kvCacheType: 'f16' } as const;
+    const engine = await createWorkerEngine(workerPair(), options);
+    const direct = await createEngine(options);
+    expect(engine.model).toMatchObject({ kvCacheType: 'f16', kvCacheBytes: direct.model.kvCacheBytes });
+    expect(Array.from(await engine.logits([1, 2, 3]))).toEqual(Array.from(await direct.logits([1, 2, 3])));
     expect(engine.tokenize('Hello')).toEqual(direct.tokenize('Hello'));
     await direct.dispose();
     await engine.dispose();

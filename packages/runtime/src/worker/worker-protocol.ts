@@ -1,6 +1,7 @@
 import type { BackendChoice } from '@cria/kernels';
 import type { ChatCompletionRequest, CompletionRequest, LoadProgress, ModelInfo } from '../engine/api-types.js';
 import type { BrowserModelSource } from '../loading/browser/browser-model-location.js';
+import type { KvCacheType } from '../model/kv-cache.js';
 import type { TransferredError } from './error-transfer.js';
 
 /**
@@ -14,6 +15,7 @@ export interface WorkerCreateOptions {
   model: string | BrowserModelSource;
   backend?: BackendChoice;
   contextLength?: number;
+  kvCacheType?: KvCacheType;
 }
 
 /** Requests without their signal (it becomes a 'cancel' message). */
