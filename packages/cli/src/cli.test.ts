@@ -93,7 +93,7 @@ describe('cria generate', () => {
     expect(code, stderr).toBe(0);
     expect(stdout.length).toBeGreaterThan(1);
     expect(stderr).toMatch(/^loading: /m); // plain progress lines: stderr is not a terminal
-    expect(stderr).toMatch(/loaded hf \(LlamaForCausalLM, .* parameters, context 256, f16 KV cache 32\.0 KiB\) on reference/);
+    expect(stderr).toMatch(/loaded hf \(LlamaForCausalLM, .* parameters, context 256, f16 KV cache 64 KiB\) on reference/);
     expect(stderr).toMatch(/\d+ prompt \+ 12 generated tokens \(length\) · prefill [\d.]+ tok\/s · decode [\d.]+ tok\/s/);
   });
 
