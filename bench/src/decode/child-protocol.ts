@@ -59,7 +59,7 @@ export interface ChildResult {
   repetitions: Repetition[];
   /** The greedy tokens of the last repetition (first 16), so a reader can see both impls ran the same loop. */
   firstTokens: number[];
-  /** KV cache bytes as this impl allocates them (Cria f32; llama.cpp f16, its context size). */
+  /** KV cache bytes as this impl allocates them (Cria: its default type, f32 on wasm, f16 on WebGPU; llama.cpp f16, its context size). */
   kvCacheBytes: number;
   /** Peak resident set of the whole child process, bytes. */
   peakRssBytes: number;

@@ -93,7 +93,7 @@ export async function prepareCria(request: ChildRequest): Promise<DecodeSession 
       loadMs: Math.round(loadMs),
       repetitions: [],
       firstTokens: [],
-      kvCacheBytes: request.kvValuesPerPosition * request.contextSize * 4, // f32 keys and values
+      kvCacheBytes: cache.bytes, // the runtime's default type: f32 on wasm, f16 on WebGPU
       peakRssBytes: 0,
       rssAfterBytes: 0,
       otherCores: null,

@@ -80,7 +80,7 @@ export function renderDecodeMarkdown(result: ResultFile): string {
       'against llama.cpp native through node-llama-cpp (2 threads), on the same GGUF file, in the same run, each (impl, model) in its own process. ' +
       'prefill tok/s = prompt tokens / median prefill time (until the first token is picked); decode tok/s = generated tokens / median decode time; ' +
       'decode GB/s = weight bytes / median time per token (decode streams every weight once per token). Peak RSS is the child process\'s maxRSS (Node itself is ~40 MiB of it); ' +
-      'weights + KV = tensor bytes in the file + the KV cache as that impl allocates it (Cria f32, llama.cpp f16) for `context` positions (see Method). RSS after = resident set after the timed passes. ' +
+      'weights + KV = tensor bytes in the file + the KV cache as that impl allocates it (Cria wasm f32, Cria WebGPU and llama.cpp f16: their defaults) for `context` positions (see Method). RSS after = resident set after the timed passes. ' +
       '`tokens` compares the first 16 greedy tokens with the other CPU impl (random weights: a near-tie may fall either way after quantized activations). ' +
       `Total time: ${result.elapsed_s} s.`,
     '',

@@ -35,7 +35,7 @@ export interface DecodeRow extends ResultRow {
   rss_after_bytes: number | null;
   /** Tensor data in the GGUF file. */
   weights_bytes: number;
-  /** The KV cache as this impl allocates it (Cria f32, llama.cpp f16) for `context` positions. */
+  /** The KV cache as this impl allocates it (Cria wasm f32, Cria WebGPU and llama.cpp f16: their defaults) for `context` positions. */
   kv_cache_bytes: number | null;
   /** WebGPU only: per generated token, from the backend's counters. */
   dispatches_per_token?: number;
@@ -205,7 +205,8 @@ function baseRow(spec: DecodeModelSpec, file: ModelFile, impl: DecodeImpl, setti
     peak_rss_bytes: null,
     rss_after_bytes: null,
     weights_bytes: file.weightBytes,
-    kv_cache_bytes: kvCacheBytes(spec.shape, settings.contextSize, impl === 'llama.cpp' ? 2 : 4),
+    // Each impl's default KV cache type: llama.cpp and Cria on WebGPU f16, Cria on wasm f32.
+    kv_cache_bytes: kvCacheBytes(spec.shape, settings.contextSize, impl === 'cria-wasm' ? 4 : 2),
   };
 }
 

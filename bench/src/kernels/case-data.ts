@@ -1,5 +1,5 @@
 import { dequantizeQ4_0, dequantizeQ8_0, quantizeQ4_0, quantizeQ8_0 } from '@cria/kernels';
-import type { AttentionCase, KernelCase, MatmulCase, WeightType } from './kernel-cases.js';
+import type { AttentionCase, KernelCase, MatmulCase, MatmulWeightType } from './kernel-cases.js';
 
 /**
  * The inputs of one case, made once and handed to every impl, so all of them multiply the same
@@ -13,7 +13,7 @@ export interface MatmulData {
   /** GGUF Q8_0 / Q4_0 blocks of b ([N, K] rows), made on first use. */
   quantized(dtype: 'q8_0' | 'q4_0'): Uint8Array;
   /** The weights each dtype really holds (dequantized blocks for the quantized ones): the check's truth. */
-  effectiveWeights(dtype: WeightType): Float32Array;
+  effectiveWeights(dtype: MatmulWeightType): Float32Array;
 }
 
 export interface AttentionData {
@@ -43,8 +43,8 @@ function matmulData(kernelCase: MatmulCase): MatmulData {
   const { M, K, N } = kernelCase;
   const a = uniformFill(M * K, 1);
   const b = uniformFill(K * N, 2);
-  const blocks = new Map<WeightType, Uint8Array>();
-  const dequantized = new Map<WeightType, Float32Array>();
+  const blocks = new Map<MatmulWeightType, Uint8Array>();
+  const dequantized = new Map<MatmulWeightType, Float32Array>();
   const quantized = (dtype: 'q8_0' | 'q4_0'): Uint8Array => {
     if (!kernelCase.transposeB) throw new RangeError('quantized weights need the [N, K] layout (transposeB): blocks run along K');
     let bytes = blocks.get(dtype);

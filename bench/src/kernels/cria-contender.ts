@@ -2,6 +2,7 @@ import * as kernels from '@cria/kernels';
 import type { Backend, Tensor } from '@cria/kernels';
 import { Budget } from '../measure/budget.js';
 import type { AttentionData, MatmulData } from './case-data.js';
+import type { MatmulWeightType } from './kernel-cases.js';
 import { coversEverything, errorLine, unavailableContender, type Contender, type ContenderFactory, type PreparedCall } from './contender.js';
 
 /**
@@ -27,16 +28,19 @@ export function criaContender(impl: string, backend: Backend, threads: number | 
           const { M, K, N, transposeB } = kernelCase;
           const matmul = data as MatmulData;
           const a = track(backend.tensor('f32', [M, K], matmul.a));
-          const weights = dtype === 'f32' ? matmul.b : matmul.quantized(dtype);
-          const b = track(backend.tensor(dtype, transposeB ? [N, K] : [K, N], weights));
+          const weightType = dtype as MatmulWeightType; // matmul cases list only these
+          const weights = weightType === 'f32' ? matmul.b : matmul.quantized(weightType);
+          const b = track(backend.tensor(weightType, transposeB ? [N, K] : [K, N], weights));
           out = track(backend.tensor('f32', [M, N]));
           run = () => backend.matmul({ out, a, b, transposeB });
         } else {
           const { queries, context, heads, kvHeads, headDim } = kernelCase;
           const attention = data as AttentionData;
           const q = track(backend.tensor('f32', [1, queries, heads, headDim], attention.q));
-          const k = track(backend.tensor('f32', [1, context, kvHeads, headDim], attention.k));
-          const v = track(backend.tensor('f32', [1, context, kvHeads, headDim], attention.v));
+          // An f16 cache holds the same values rounded (how the runtime's copy fills one).
+          const cache = (values: Float32Array) => (dtype === 'f16' ? kernels.toF16(values) : values);
+          const k = track(backend.tensor(dtype, [1, context, kvHeads, headDim], cache(attention.k)));
+          const v = track(backend.tensor(dtype, [1, context, kvHeads, headDim], cache(attention.v)));
           out = track(backend.tensor('f32', [1, queries, heads, headDim]));
           run = () => backend.attention({ out, q, k, v, kvLength: context, scale: 1 / Math.sqrt(headDim) });
         }

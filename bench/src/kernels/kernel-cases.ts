@@ -3,7 +3,9 @@
  * suite predicts a slow impl's next call from its throughput on the previous case and skips calls
  * that would not fit its budget.
  */
-export type WeightType = 'f32' | 'q8_0' | 'q4_0';
+export type MatmulWeightType = 'f32' | 'q8_0' | 'q4_0';
+/** A row's type: the weight type of a product; for attention, the KV cache's element type. */
+export type WeightType = MatmulWeightType | 'f16';
 
 export interface MatmulCase {
   kind: 'matmul';
@@ -14,7 +16,7 @@ export interface MatmulCase {
   /** true: weights in the linear-layer layout [N, K] (HF / GGUF); false: B is [K, N]. */
   transposeB: boolean;
   /** Weight types timed side by side (interleaved), so f32 and Q8_0 share the same noise. */
-  dtypes: readonly WeightType[];
+  dtypes: readonly MatmulWeightType[];
 }
 
 export interface AttentionCase {
@@ -27,7 +29,8 @@ export interface AttentionCase {
   heads: number;
   kvHeads: number;
   headDim: number;
-  dtypes: readonly ['f32'];
+  /** KV cache types: f16 rows (Cria only) show what widening halves costs next to f32. */
+  dtypes: readonly ('f32' | 'f16')[];
 }
 
 export type KernelCase = MatmulCase | AttentionCase;
@@ -55,7 +58,7 @@ function attention(mode: 'decode' | 'prefill', context: number, config: { heads:
     context,
     queries: mode === 'decode' ? 1 : context,
     ...config,
-    dtypes: ['f32'],
+    dtypes: mode === 'decode' ? ['f32', 'f16'] : ['f32'],
   };
 }
 

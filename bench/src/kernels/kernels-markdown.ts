@@ -12,7 +12,8 @@ interface Section {
   title: string;
   explanation: string;
   shapeHeader: string;
-  showDtype: boolean;
+  /** The dtype column's header, where the section has one: the weights' type, or the KV cache's. */
+  dtypeHeader?: string;
   gbpsHeader?: string;
 }
 
@@ -23,7 +24,6 @@ const SECTIONS: Section[] = [
     title: 'Matmul, f32',
     explanation: 'C[M, N] = A[M, K] · B[K, N], all f32. GFLOP/s = 2·M·N·K / median time.',
     shapeHeader: 'M×K×N',
-    showDtype: false,
   },
   {
     benchmark: 'decode matvec',
@@ -32,15 +32,15 @@ const SECTIONS: Section[] = [
       'y[1, N] = x[1, K] · Wᵀ with W in the linear-layer layout [N, K] (transposeB), as f32 or GGUF Q8_0 / Q4_0 blocks. ' +
       'Memory-bound: GB/s = weight bytes / median time (f32 4 B, Q8_0 34/32 B, Q4_0 18/32 B per weight). Peers have f32 rows only.',
     shapeHeader: 'M×K×N',
-    showDtype: true,
+    dtypeHeader: 'weights',
     gbpsHeader: 'weight GB/s',
   },
   {
     benchmark: 'attention decode',
     title: 'Attention, decode',
-    explanation: `One query token against a KV cache of \`context\` keys; ${heads} query heads of ${headDim}, ${kvHeads} KV heads (grouped-query), f32, causal. GB/s = K+V cache bytes / median time.`,
+    explanation: `One query token against a KV cache of \`context\` keys; ${heads} query heads of ${headDim}, ${kvHeads} KV heads (grouped-query), causal. The cache is f32, or f16 (Cria only: WebGPU widens it in its loads, wasm in software). GB/s = K+V cache bytes / median time.`,
     shapeHeader: 'KV length',
-    showDtype: false,
+    dtypeHeader: 'KV cache',
     gbpsHeader: 'KV GB/s',
   },
   {
@@ -48,7 +48,6 @@ const SECTIONS: Section[] = [
     title: 'Attention, prefill',
     explanation: `A prompt of T tokens attending causally to itself (kvLength = T); ${heads} query heads of ${headDim}, ${kvHeads} KV heads, f32. GFLOP/s counts 4·D per visible query-key pair per head.`,
     shapeHeader: 'T',
-    showDtype: false,
   },
 ];
 
@@ -62,14 +61,14 @@ function renderSection(section: Section, result: ResultFile): string | undefined
   const { rows } = result;
   const selected = rows.filter((row) => row.benchmark === section.benchmark);
   if (selected.length === 0) return undefined;
-  const headers = [section.shapeHeader, ...(section.showDtype ? ['weights'] : []), 'impl', 'threads', 'median ms', 'GFLOP/s'];
+  const headers = [section.shapeHeader, ...(section.dtypeHeader ? [section.dtypeHeader] : []), 'impl', 'threads', 'median ms', 'GFLOP/s'];
   if (section.gbpsHeader) headers.push(section.gbpsHeader);
   headers.push('runs', 'other load', 'check', 'note');
   const align: Alignment[] = headers.map((header) =>
     ['threads', 'median ms', 'GFLOP/s', 'runs', 'other load', section.gbpsHeader].includes(header) ? 'right' : 'left',
   );
   const body = selected.map((row) => {
-    const cells = [row.shape, ...(section.showDtype ? [row.dtype] : []), row.impl, row.threads === null ? '—' : String(row.threads)];
+    const cells = [row.shape, ...(section.dtypeHeader ? [row.dtype] : []), row.impl, row.threads === null ? '—' : String(row.threads)];
     cells.push(formatSignificant(row.median_ms), formatSignificant(row.gflops));
     if (section.gbpsHeader) cells.push(formatSignificant(row.gbps));
     cells.push(row.skipped ? '—' : String(row.runs), row.other_cores === null ? '—' : row.other_cores.toFixed(2), row.check ?? '—', row.skipped ? skipNote(row, result) : (row.note ?? ''));

@@ -83,7 +83,7 @@ function workOf(kernelCase: KernelCase, dtype: WeightType): { flops: number; byt
   const { queries, context, heads, kvHeads, headDim } = kernelCase;
   return {
     flops: attentionFlops({ queries, keys: context, heads, headDim }),
-    bytes: queries === 1 ? kvCacheBytes(context, kvHeads, headDim) : null,
+    bytes: queries === 1 ? kvCacheBytes(context, kvHeads, headDim, dtype === 'f16' ? 2 : 4) : null,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { CaseData } from './case-data.js';
-import type { KernelCase, WeightType } from './kernel-cases.js';
+import type { KernelCase, MatmulWeightType, WeightType } from './kernel-cases.js';
 
 /**
  * A benchmark of a wrong kernel is worthless, so each impl's output is checked once per case
@@ -7,7 +7,7 @@ import type { KernelCase, WeightType } from './kernel-cases.js';
  * Scored like the op harness: normalised error Σ(x − ref)² / Σ ref².
  */
 const F32_TOLERANCE = 1e-8;
-/** Q8_0 / Q4_0 kernels may quantize activations to int8 as llama.cpp does (the op harness's bound). */
+/** Q8_0 / Q4_0 kernels may quantize activations to int8 as llama.cpp does (the op harness's bound); an f16 KV cache rounds keys and values. */
 const QUANTIZED_TOLERANCE = 5e-4;
 const MATMUL_SAMPLES = 16;
 const ATTENTION_SAMPLES = 4;
@@ -17,7 +17,7 @@ interface Sample {
   expected: number;
 }
 
-function matmulSamples(kernelCase: KernelCase & { kind: 'matmul' }, data: CaseData & { kind: 'matmul' }, dtype: WeightType): Sample[] {
+function matmulSamples(kernelCase: KernelCase & { kind: 'matmul' }, data: CaseData & { kind: 'matmul' }, dtype: MatmulWeightType): Sample[] {
   const { M, K, N, transposeB } = kernelCase;
   const weights = data.effectiveWeights(dtype);
   const samples: Sample[] = [];
@@ -67,7 +67,7 @@ function attentionSamples(kernelCase: KernelCase & { kind: 'attention' }, data: 
 export function sampledError(kernelCase: KernelCase, data: CaseData, dtype: WeightType, output: Float32Array): number {
   const samples =
     kernelCase.kind === 'matmul' && data.kind === 'matmul'
-      ? matmulSamples(kernelCase, data, dtype)
+      ? matmulSamples(kernelCase, data, dtype as MatmulWeightType) // matmul cases list only these
       : kernelCase.kind === 'attention' && data.kind === 'attention'
         ? attentionSamples(kernelCase, data)
         : [];

@@ -29,8 +29,8 @@ export function attentionFlops({ queries, keys, heads, headDim }: AttentionShape
 }
 
 /** Bytes of the K and V caches an attention call must read at least once (f32). */
-export function kvCacheBytes(keys: number, kvHeads: number, headDim: number): number {
-  return 2 * keys * kvHeads * headDim * 4;
+export function kvCacheBytes(keys: number, kvHeads: number, headDim: number, bytesPerValue = 4): number {
+  return 2 * keys * kvHeads * headDim * bytesPerValue;
 }
 
 /** Bytes of an [N, K] weight matrix in a dtype (GGUF blocks of 32 for the quantized ones). */
