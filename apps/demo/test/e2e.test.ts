@@ -181,6 +181,8 @@ describe('demo page in headless Chromium', () => {
       console.log(`[demo e2e] chat backend: ${chosen}`);
       expect(chosen.toLowerCase()).toContain(backend === 'webgpu' ? 'webgpu' : 'wasm');
       expect(await page.locator('[data-testid="chat-backend-reason"]').textContent()).toBe('requested');
+      // Each backend's default cache type: f16 where WebGPU widens it for free, f32 on wasm.
+      expect(await page.locator('[data-testid="chat-kv-cache"]').textContent()).toMatch(backend === 'webgpu' ? /^f16, [\d.]+ MiB$/ : /^f32, [\d.]+ MiB$/);
       expect(await page.getAttribute('#chat', 'data-engine')).toBe('worker');
       // The engine really lives in a worker: the page has one running dist/engine-worker.js.
       expect(page.workers().map((worker) => worker.url()).some((url) => url.endsWith('/engine-worker.js'))).toBe(true);

@@ -88,6 +88,7 @@ function showModel(loaded: WorkerEngine, seconds: number): void {
       ['architecture', model.architecture],
       ['parameters', model.parameters.toLocaleString('en')],
       ['context', `${model.contextLength} tokens`],
+      ['KV cache', element('span', { 'data-testid': 'chat-kv-cache' }, `${model.kvCacheType}, ${(model.kvCacheBytes / 2 ** 20).toFixed(1)} MiB`)],
       ['backend', element('span', { 'data-testid': 'chat-backend' }, model.backend)],
       ['why', element('span', { 'data-testid': 'chat-backend-reason' }, model.backendReason)],
       ['runs in', element('span', { 'data-testid': 'chat-engine-location' }, 'a Web Worker')],
