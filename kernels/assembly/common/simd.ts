@@ -1,4 +1,3 @@
-import { f16ToF32, loadF16x4 } from './decode';
 /**
  * SIMD building blocks shared by every kernel. The build compiles this source twice, and
  * `ASC_FEATURE_RELAXED_SIMD` (a compile-time constant) selects the instructions: the branch not
@@ -84,43 +83,28 @@ export function transposeSum(s0: v128, s1: v128, s2: v128, s3: v128): v128 {
 }
 
 /**
- * The dots of f32 `x` with four rows of `T` (f32, or f16 as u16; `stride` bytes apart) as one
- * f32x4: one accumulator per row, reduced together by a 4×4 transpose-add, so there is one
- * horizontal sum per four rows.
+ * The dots of `x` with four rows (`stride` bytes apart) as one f32x4: one accumulator per
+ * row, reduced together by a 4×4 transpose-add, so there is one horizontal sum per four rows.
  */
-export function dot4<T>(x: usize, row: usize, stride: usize, length: i32): v128 {
+export function dot4(x: usize, row: usize, stride: usize, length: i32): v128 {
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
   const r1 = row + stride, r2 = r1 + stride, r3 = r2 + stride;
   let d = 0;
   for (; d + 4 <= length; d += 4) {
-    const v = v128.load(x + (<usize>d << 2));
-    s0 = madd(v, kv4<T>(row, d), s0);
-    s1 = madd(v, kv4<T>(r1, d), s1);
-    s2 = madd(v, kv4<T>(r2, d), s2);
-    s3 = madd(v, kv4<T>(r3, d), s3);
+    const offset = <usize>d << 2;
+    const v = v128.load(x + offset);
+    s0 = madd(v, v128.load(row + offset), s0);
+    s1 = madd(v, v128.load(r1 + offset), s1);
+    s2 = madd(v, v128.load(r2 + offset), s2);
+    s3 = madd(v, v128.load(r3 + offset), s3);
   }
   let sums = transposeSum(s0, s1, s2, s3);
   for (; d < length; d++) {
-    const v = load<f32>(x + (<usize>d << 2));
-    let tail = f32x4.replace_lane(f32x4.splat(v * kv1<T>(row, d)), 1, v * kv1<T>(r1, d));
-    tail = f32x4.replace_lane(tail, 2, v * kv1<T>(r2, d));
-    sums = f32x4.add(sums, f32x4.replace_lane(tail, 3, v * kv1<T>(r3, d)));
+    const offset = <usize>d << 2;
+    const v = load<f32>(x + offset);
+    let tail = f32x4.replace_lane(f32x4.splat(v * load<f32>(row + offset)), 1, v * load<f32>(r1 + offset));
+    tail = f32x4.replace_lane(tail, 2, v * load<f32>(r2 + offset));
+    sums = f32x4.add(sums, f32x4.replace_lane(tail, 3, v * load<f32>(r3 + offset)));
   }
   return sums;
 }
-
-/** Four elements of a row of `T` (f32, or f16 as u16, widened exactly) from element `d` on, as f32x4. */
-// @ts-ignore: decorator
-@inline
-export function kv4<T>(row: usize, d: i32): v128 {
-  if (sizeof<T>() == 2) return loadF16x4(row + (<usize>d << 1));
-  return v128.load(row + (<usize>d << 2));
-}
-
-// @ts-ignore: decorator
-@inline
-export function kv1<T>(row: usize, d: i32): f32 {
-  if (sizeof<T>() == 2) return f16ToF32(load<u16>(row + (<usize>d << 1)));
-  return load<f32>(row + (<usize>d << 2));
-}
-

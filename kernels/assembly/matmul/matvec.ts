@@ -10,7 +10,7 @@ import { dot4, horizontalSum, madd } from '../common/simd';
 export function matvecTransposedF32(out: usize, a: usize, b: usize, K: i32, n0: i32, n1: i32): void {
   const rowBytes = <usize>K << 2;
   let n = n0;
-  for (; n + 4 <= n1; n += 4) v128.store(out + (<usize>n << 2), dot4<f32>(a, b + <usize>n * rowBytes, rowBytes, K));
+  for (; n + 4 <= n1; n += 4) v128.store(out + (<usize>n << 2), dot4(a, b + <usize>n * rowBytes, rowBytes, K));
   for (; n < n1; n++) store<f32>(out + (<usize>n << 2), dotF32(a, b + <usize>n * rowBytes, K));
 }
 

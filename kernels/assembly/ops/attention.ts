@@ -1,5 +1,6 @@
+import { f16ToF32, loadF16x4 } from '../common/decode';
 import { exp4, expScalar } from '../common/exp';
-import { align16, dot4, horizontalSum, kv1, kv4, madd, min32, transposeSum } from '../common/simd';
+import { align16, dot4, horizontalSum, madd, min32, transposeSum } from '../common/simd';
 import { chunkCount, claimChunk } from '../common/work-queue';
 
 /**
@@ -18,18 +19,21 @@ import { chunkCount, claimChunk } from '../common/work-queue';
  * (same token, same keys) are processed together so that every K and V load serves both: 1.2× on
  * TinyLlama's 32:4 heads, 1.08× on SmolLM2's 9:3 (measured, one thread, 128-token prefill).
  *
- * Keys and values are f32 or f16 (`halfKv`); every function below is generic over their element
- * type `T` (f32 or u16), and f16 elements are widened to f32 exactly as they are loaded
- * (loadF16x4), so both caches share one arithmetic and the f16 one reads half the bytes.
+ * An f16 cache (`halfKv`) is widened to f32 one block of keys at a time, into scratch, and the
+ * block is then attended exactly like an f32 one; so that each block is widened once for as many
+ * query rows as possible, a unit then takes up to HALF_ROWS heads of one KV group, not two.
  */
 const KEY_BLOCK: i32 = 64;
+/** Query rows (heads of one KV group) attended together over an f16 cache. */
+const HALF_ROWS: i32 = 8;
 
 /**
- * Scratch per thread, for each of the (up to) two query rows processed together: the D-float
- * accumulator, one block of scores, and the row's running maximum and total.
+ * Scratch per thread: for each query row processed together (up to HALF_ROWS), the D-float
+ * accumulator, one block of scores, and the row's running maximum and total; then one block of
+ * keys and one of values widened from f16.
  */
 export function attentionScratchBytes(D: i32): i32 {
-  return 2 * rowScratchBytes(D);
+  return HALF_ROWS * rowScratchBytes(D) + 2 * KEY_BLOCK * align16(D * 4);
 }
 
 // @ts-ignore: decorator
@@ -49,38 +53,40 @@ export function attention(
   for (let chunk = claimChunk(counter); chunk < chunks; chunk = claimChunk(counter)) {
     const start = unitStart(B, T, nHeads, kvLength, chunk, chunks);
     const end = unitStart(B, T, nHeads, kvLength, chunk + 1, chunks);
-    if (halfKv) attendUnits<u16>(start, end, out, q, k, v, T, S, nHeads, nKvHeads, D, kvLength, scale, work);
-    else attendUnits<f32>(start, end, out, q, k, v, T, S, nHeads, nKvHeads, D, kvLength, scale, work);
+    attendUnits(start, end, out, q, k, v, T, S, nHeads, nKvHeads, D, kvLength, scale, halfKv != 0, work);
   }
 }
 
 /** Units [start, end). */
-function attendUnits<T>(
+function attendUnits(
   start: i32, end: i32, out: usize, q: usize, k: usize, v: usize,
-  T: i32, S: i32, nHeads: i32, nKvHeads: i32, D: i32, kvLength: i32, scale: f32, work: usize,
+  T: i32, S: i32, nHeads: i32, nKvHeads: i32, D: i32, kvLength: i32, scale: f32, half: bool, work: usize,
 ): void {
   const group = nHeads / nKvHeads;
-  const rowBytes = <usize>D << 2; // query and output rows (f32)
-  const kvRowBytes = <usize>D * sizeof<T>();
+  const rowBytes = <usize>D << 2;
+  const kvRowBytes = half ? <usize>D << 1 : rowBytes;
   const kvStride = <usize>nKvHeads * kvRowBytes;
+  const maxRows = half ? HALF_ROWS : 2;
   for (let unit = start; unit < end; ) {
     const h = unit % nHeads;
     const t = (unit / nHeads) % T;
     const b = unit / (nHeads * T);
-    // Two heads of one KV group (same token, so the same keys) share every K and V load.
-    const rows = unit + 1 < end && h + 1 < nHeads && (h + 1) / group == h / group ? 2 : 1;
+    // Heads of one KV group (same token, so the same keys) share every K and V load.
+    let rows = 1;
+    while (rows < maxRows && unit + rows < end && h + rows < nHeads && (h + rows) / group == h / group) rows++;
     const kvBase = <usize>(b * S * nKvHeads + h / group) * kvRowBytes;
-    // [B, T, nHeads, D] is unit-major: the rows of `unit` and `unit + 1` are adjacent.
-    attendRows<T>(rows, q + <usize>unit * rowBytes, out + <usize>unit * rowBytes, k + kvBase, v + kvBase, kvStride, kvLength - T + t + 1, D, scale, work);
+    // [B, T, nHeads, D] is unit-major: the rows of `unit`, `unit + 1`, ... are adjacent.
+    attendRows(rows, q + <usize>unit * rowBytes, out + <usize>unit * rowBytes, k + kvBase, v + kvBase, kvStride, kvLength - T + t + 1, D, scale, half, work);
     unit += rows;
   }
 }
 
 /**
- * Causal attention of `rows` (1 or 2) adjacent query rows over the same `keyCount` keys; writes
- * their outputs at `out`. Per-row state lives in `work` (see rowScratchBytes).
+ * Causal attention of `rows` adjacent query rows over the same `keyCount` keys (`kvStride` bytes
+ * apart; f16 when `half`); writes their outputs at `out`. Per-row state lives in `work` (see
+ * rowScratchBytes), row pairs share each key and value load.
  */
-function attendRows<T>(rows: i32, query: usize, out: usize, keys: usize, values: usize, kvStride: usize, keyCount: i32, D: i32, scale: f32, work: usize): void {
+function attendRows(rows: i32, query: usize, out: usize, keys: usize, values: usize, kvStride: usize, keyCount: i32, D: i32, scale: f32, half: bool, work: usize): void {
   const rowBytes = <usize>D << 2;
   const stateBytes = <usize>rowScratchBytes(D);
   for (let r = 0; r < rows; r++) {
@@ -91,34 +97,28 @@ function attendRows<T>(rows: i32, query: usize, out: usize, keys: usize, values:
     store<f32>(state, 0, 4); // running total
   }
   const scoresOffset = <usize>align16(D * 4);
+  const widenedKeys = work + <usize>HALF_ROWS * stateBytes;
+  const widenedValues = widenedKeys + <usize>(KEY_BLOCK * align16(D * 4));
   for (let s0 = 0; s0 < keyCount; s0 += KEY_BLOCK) {
     const count = min32(KEY_BLOCK, keyCount - s0);
-    const key = keys + <usize>s0 * kvStride;
-    const value = values + <usize>s0 * kvStride;
-    if (rows == 2) scorePair<T>(query, query + rowBytes, key, kvStride, count, D, scale, work + scoresOffset, work + stateBytes + scoresOffset);
-    else scoreOne<T>(query, key, kvStride, count, D, scale, work + scoresOffset);
+    let key = keys + <usize>s0 * kvStride;
+    let value = values + <usize>s0 * kvStride;
+    let stride = kvStride;
+    if (half) {
+      widenBlock(key, kvStride, count, D, widenedKeys);
+      widenBlock(value, kvStride, count, D, widenedValues);
+      key = widenedKeys;
+      value = widenedValues;
+      stride = <usize>align16(D * 4);
+    }
+    for (let r = 0; r < rows; r += 2) {
+      const row = work + <usize>r * stateBytes;
+      const rowQuery = query + <usize>r * rowBytes;
+      if (r + 1 < rows) scorePair(rowQuery, rowQuery + rowBytes, key, stride, count, D, scale, row + scoresOffset, row + stateBytes + scoresOffset);
+      else scoreOne(rowQuery, key, stride, count, D, scale, row + scoresOffset);
+    }
     for (let r = 0; r < rows; r++) rescale(work + <usize>r * stateBytes, count, D);
-    let j = 0;
-    if (rows == 2) {
-      const scoresA = work + scoresOffset;
-      const scoresB = scoresA + stateBytes;
-      for (; j + 4 <= count; j += 4) {
-        const at = <usize>j << 2;
-        axpy4x2<T>(work, work + stateBytes, value + <usize>j * kvStride, kvStride, D, scoresA + at, scoresB + at);
-      }
-    } else {
-      const scores = work + scoresOffset;
-      for (; j + 4 <= count; j += 4) {
-        const at = scores + (<usize>j << 2);
-        axpy4<T>(work, value + <usize>j * kvStride, kvStride, D, load<f32>(at), load<f32>(at, 4), load<f32>(at, 8), load<f32>(at, 12));
-      }
-    }
-    for (; j < count; j++) {
-      for (let r = 0; r < rows; r++) {
-        const accumulator = work + <usize>r * stateBytes;
-        axpy<T>(accumulator, value + <usize>j * kvStride, D, load<f32>(accumulator + scoresOffset + (<usize>j << 2)));
-      }
-    }
+    for (let r = 0; r < rows; r += 2) accumulateBlock(min32(2, rows - r), work + <usize>r * stateBytes, stateBytes, value, stride, count, D);
   }
   for (let r = 0; r < rows; r++) {
     const accumulator = work + <usize>r * stateBytes;
@@ -130,6 +130,65 @@ function attendRows<T>(rows: i32, query: usize, out: usize, keys: usize, values:
     for (; d < D; d++) store<f32>(target + (<usize>d << 2), load<f32>(accumulator + (<usize>d << 2)) / total);
   }
 }
+
+/** accumulator += Σ_j p_j · value_j over one block, for `rows` (1 or 2) rows whose state starts at `work`. */
+function accumulateBlock(rows: i32, work: usize, stateBytes: usize, value: usize, stride: usize, count: i32, D: i32): void {
+  const scoresOffset = <usize>align16(D * 4);
+  let j = 0;
+  if (rows == 2) {
+    const scoresA = work + scoresOffset;
+    const scoresB = scoresA + stateBytes;
+    for (; j + 4 <= count; j += 4) {
+      const at = <usize>j << 2;
+      axpy4x2(work, work + stateBytes, value + <usize>j * stride, stride, D, scoresA + at, scoresB + at);
+    }
+  } else {
+    const scores = work + scoresOffset;
+    for (; j + 4 <= count; j += 4) {
+      const at = scores + (<usize>j << 2);
+      axpy4(work, value + <usize>j * stride, stride, D, load<f32>(at), load<f32>(at, 4), load<f32>(at, 8), load<f32>(at, 12));
+    }
+  }
+  for (; j < count; j++) {
+    for (let r = 0; r < rows; r++) {
+      const accumulator = work + <usize>r * stateBytes;
+      axpy(accumulator, value + <usize>j * stride, D, load<f32>(accumulator + scoresOffset + (<usize>j << 2)));
+    }
+  }
+}
+
+/**
+ * `count` rows of D f16 values (`stride` bytes apart) → f32 at `out`, rows align16(4·D) bytes
+ * apart. Eight values per step: widen, move exponent and mantissa into f32 position and rebias by
+ * 2^112 (exact, subnormals included); a row holding inf or NaN, which that shortcut would turn
+ * finite, is redone exactly (loadF16x4), so the result is the reference's conversion either way.
+ */
+function widenBlock(rows: usize, stride: usize, count: i32, D: i32, out: usize): void {
+  const mask = i32x4.splat(0x8fffe000);
+  const rebias = f32x4.splat(F16_EXPONENT_SHIFT);
+  const exponent = i16x8.splat(0x7c00);
+  for (let j = 0; j < count; j++) {
+    const row = rows + <usize>j * stride;
+    const target = out + <usize>j * <usize>align16(D * 4);
+    let special = v128.splat<i32>(0);
+    let d = 0;
+    for (; d + 8 <= D; d += 8) {
+      const halves = v128.load(row + (<usize>d << 1));
+      special = v128.or(special, i16x8.eq(v128.and(halves, exponent), exponent));
+      const at = target + (<usize>d << 2);
+      v128.store(at, f32x4.mul(v128.and(i32x4.shl(i32x4.extend_low_i16x8_s(halves), 13), mask), rebias));
+      v128.store(at, f32x4.mul(v128.and(i32x4.shl(i32x4.extend_high_i16x8_s(halves), 13), mask), rebias), 16);
+    }
+    if (v128.any_true(special)) {
+      d = 0;
+      for (; d + 4 <= D; d += 4) v128.store(target + (<usize>d << 2), loadF16x4(row + (<usize>d << 1)));
+    }
+    for (; d < D; d++) store<f32>(target + (<usize>d << 2), f16ToF32(load<u16>(row + (<usize>d << 1))));
+  }
+}
+
+/** 2^112: moves an f16 exponent field shifted into f32 position to f32's bias. */
+const F16_EXPONENT_SHIFT: f32 = 5.192296858534828e33;
 
 /**
  * Online-softmax step of one row after its block of `count` scores was written: rescales the
@@ -166,30 +225,30 @@ function rescale(accumulator: usize, count: i32, D: i32): void {
 }
 
 /** Scaled scores of one query with keys [0, count) (`stride` bytes apart) into `scores`. */
-function scoreOne<T>(query: usize, key: usize, stride: usize, count: i32, D: i32, scale: f32, scores: usize): void {
+function scoreOne(query: usize, key: usize, stride: usize, count: i32, D: i32, scale: f32, scores: usize): void {
   let j = 0;
   for (; j + 4 <= count; j += 4) {
-    v128.store(scores + (<usize>j << 2), f32x4.mul(dot4<T>(query, key, stride, D), f32x4.splat(scale)));
+    v128.store(scores + (<usize>j << 2), f32x4.mul(dot4(query, key, stride, D), f32x4.splat(scale)));
     key += stride << 2;
   }
   for (; j < count; j++) {
-    store<f32>(scores + (<usize>j << 2), dot<T>(query, key, D) * scale);
+    store<f32>(scores + (<usize>j << 2), dot(query, key, D) * scale);
     key += stride;
   }
 }
 
 /** scoreOne for two queries at once: every key chunk loaded once, used twice. */
-function scorePair<T>(queryA: usize, queryB: usize, key: usize, stride: usize, count: i32, D: i32, scale: f32, scoresA: usize, scoresB: usize): void {
+function scorePair(queryA: usize, queryB: usize, key: usize, stride: usize, count: i32, D: i32, scale: f32, scoresA: usize, scoresB: usize): void {
   let j = 0;
   if ((D & 3) == 0) {
     for (; j + 4 <= count; j += 4) {
-      dot4x2<T>(queryA, queryB, key, stride, D, scale, scoresA + (<usize>j << 2), scoresB + (<usize>j << 2));
+      dot4x2(queryA, queryB, key, stride, D, scale, scoresA + (<usize>j << 2), scoresB + (<usize>j << 2));
       key += stride << 2;
     }
   }
   for (; j < count; j++) {
-    store<f32>(scoresA + (<usize>j << 2), dot<T>(queryA, key, D) * scale);
-    store<f32>(scoresB + (<usize>j << 2), dot<T>(queryB, key, D) * scale);
+    store<f32>(scoresA + (<usize>j << 2), dot(queryA, key, D) * scale);
+    store<f32>(scoresB + (<usize>j << 2), dot(queryB, key, D) * scale);
     key += stride;
   }
 }
@@ -226,56 +285,58 @@ function unitStart(B: i32, T: i32, nHeads: i32, kvLength: i32, part: i32, parts:
 
 // @ts-ignore: decorator
 @inline
-function dot<T>(a: usize, b: usize, D: i32): f32 {
+function dot(a: usize, b: usize, D: i32): f32 {
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
   let d = 0;
   for (; d + 8 <= D; d += 8) {
     const offset = <usize>d << 2;
-    s0 = madd(v128.load(a + offset), kv4<T>(b, d), s0);
-    s1 = madd(v128.load(a + offset, 16), kv4<T>(b, d + 4), s1);
+    s0 = madd(v128.load(a + offset), v128.load(b + offset), s0);
+    s1 = madd(v128.load(a + offset, 16), v128.load(b + offset, 16), s1);
   }
   if (d + 4 <= D) {
-    s0 = madd(v128.load(a + (<usize>d << 2)), kv4<T>(b, d), s0);
+    s0 = madd(v128.load(a + (<usize>d << 2)), v128.load(b + (<usize>d << 2)), s0);
     d += 4;
   }
   let sum = horizontalSum(f32x4.add(s0, s1));
-  for (; d < D; d++) sum += load<f32>(a + (<usize>d << 2)) * kv1<T>(b, d);
+  for (; d < D; d++) sum += load<f32>(a + (<usize>d << 2)) * load<f32>(b + (<usize>d << 2));
   return sum;
 }
 
 /** accumulator[D] += p0·row0 + p1·row1 + p2·row2 + p3·row3 (rows `stride` bytes apart): one load and store of the accumulator per four keys. */
-function axpy4<T>(accumulator: usize, row: usize, stride: usize, D: i32, p0: f32, p1: f32, p2: f32, p3: f32): void {
+function axpy4(accumulator: usize, row: usize, stride: usize, D: i32, p0: f32, p1: f32, p2: f32, p3: f32): void {
   const w0 = f32x4.splat(p0), w1 = f32x4.splat(p1), w2 = f32x4.splat(p2), w3 = f32x4.splat(p3);
   const r1 = row + stride, r2 = r1 + stride, r3 = r2 + stride;
   let d = 0;
   for (; d + 4 <= D; d += 4) {
-    const at = accumulator + (<usize>d << 2);
-    let sum = madd(kv4<T>(row, d), w0, v128.load(at));
-    sum = madd(kv4<T>(r1, d), w1, sum);
-    sum = madd(kv4<T>(r2, d), w2, sum);
-    v128.store(at, madd(kv4<T>(r3, d), w3, sum));
+    const offset = <usize>d << 2;
+    const at = accumulator + offset;
+    let sum = madd(v128.load(row + offset), w0, v128.load(at));
+    sum = madd(v128.load(r1 + offset), w1, sum);
+    sum = madd(v128.load(r2 + offset), w2, sum);
+    v128.store(at, madd(v128.load(r3 + offset), w3, sum));
   }
   for (; d < D; d++) {
-    const at = accumulator + (<usize>d << 2);
-    store<f32>(at, load<f32>(at) + p0 * kv1<T>(row, d) + p1 * kv1<T>(r1, d) + p2 * kv1<T>(r2, d) + p3 * kv1<T>(r3, d));
+    const offset = <usize>d << 2;
+    const at = accumulator + offset;
+    store<f32>(at, load<f32>(at) + p0 * load<f32>(row + offset) + p1 * load<f32>(r1 + offset) + p2 * load<f32>(r2 + offset) + p3 * load<f32>(r3 + offset));
   }
 }
 
 /** Scaled dots of two queries with four keys, stored as f32x4 at outA and outB (D a multiple of 4). */
-function dot4x2<T>(queryA: usize, queryB: usize, key: usize, stride: usize, D: i32, scale: f32, outA: usize, outB: usize): void {
+function dot4x2(queryA: usize, queryB: usize, key: usize, stride: usize, D: i32, scale: f32, outA: usize, outB: usize): void {
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
   let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
   const k1 = key + stride, k2 = k1 + stride, k3 = k2 + stride;
   for (let d = 0; d < D; d += 4) {
     const offset = <usize>d << 2;
     const x = v128.load(queryA + offset), y = v128.load(queryB + offset);
-    let kv = kv4<T>(key, d);
+    let kv = v128.load(key + offset);
     a0 = madd(x, kv, a0); b0 = madd(y, kv, b0);
-    kv = kv4<T>(k1, d);
+    kv = v128.load(k1 + offset);
     a1 = madd(x, kv, a1); b1 = madd(y, kv, b1);
-    kv = kv4<T>(k2, d);
+    kv = v128.load(k2 + offset);
     a2 = madd(x, kv, a2); b2 = madd(y, kv, b2);
-    kv = kv4<T>(k3, d);
+    kv = v128.load(k3 + offset);
     a3 = madd(x, kv, a3); b3 = madd(y, kv, b3);
   }
   v128.store(outA, f32x4.mul(transposeSum(a0, a1, a2, a3), f32x4.splat(scale)));
@@ -283,27 +344,27 @@ function dot4x2<T>(queryA: usize, queryB: usize, key: usize, stride: usize, D: i
 }
 
 /** axpy4 for two accumulators with their own four weights (at pa, pb): each V chunk loaded once. */
-function axpy4x2<T>(accumulatorA: usize, accumulatorB: usize, row: usize, stride: usize, D: i32, pa: usize, pb: usize): void {
+function axpy4x2(accumulatorA: usize, accumulatorB: usize, row: usize, stride: usize, D: i32, pa: usize, pb: usize): void {
   const wa0 = v128.load32_splat(pa), wa1 = v128.load32_splat(pa, 4), wa2 = v128.load32_splat(pa, 8), wa3 = v128.load32_splat(pa, 12);
   const wb0 = v128.load32_splat(pb), wb1 = v128.load32_splat(pb, 4), wb2 = v128.load32_splat(pb, 8), wb3 = v128.load32_splat(pb, 12);
   const r1 = row + stride, r2 = r1 + stride, r3 = r2 + stride;
   let d = 0;
   for (; d + 4 <= D; d += 4) {
     const offset = <usize>d << 2;
-    let x = kv4<T>(row, d);
+    let x = v128.load(row + offset);
     let sumA = madd(x, wa0, v128.load(accumulatorA + offset));
     let sumB = madd(x, wb0, v128.load(accumulatorB + offset));
-    x = kv4<T>(r1, d);
+    x = v128.load(r1 + offset);
     sumA = madd(x, wa1, sumA); sumB = madd(x, wb1, sumB);
-    x = kv4<T>(r2, d);
+    x = v128.load(r2 + offset);
     sumA = madd(x, wa2, sumA); sumB = madd(x, wb2, sumB);
-    x = kv4<T>(r3, d);
+    x = v128.load(r3 + offset);
     v128.store(accumulatorA + offset, madd(x, wa3, sumA));
     v128.store(accumulatorB + offset, madd(x, wb3, sumB));
   }
   for (; d < D; d++) {
     const offset = <usize>d << 2;
-    const x0 = kv1<T>(row, d), x1 = kv1<T>(r1, d), x2 = kv1<T>(r2, d), x3 = kv1<T>(r3, d);
+    const x0 = load<f32>(row + offset), x1 = load<f32>(r1 + offset), x2 = load<f32>(r2 + offset), x3 = load<f32>(r3 + offset);
     store<f32>(accumulatorA + offset, load<f32>(accumulatorA + offset) + load<f32>(pa) * x0 + load<f32>(pa, 4) * x1 + load<f32>(pa, 8) * x2 + load<f32>(pa, 12) * x3);
     store<f32>(accumulatorB + offset, load<f32>(accumulatorB + offset) + load<f32>(pb) * x0 + load<f32>(pb, 4) * x1 + load<f32>(pb, 8) * x2 + load<f32>(pb, 12) * x3);
   }
@@ -325,16 +386,16 @@ function exponentiate(scores: usize, count: i32, maximum: f32): void {
 
 // @ts-ignore: decorator
 @inline
-function axpy<T>(accumulator: usize, row: usize, D: i32, p: f32): void {
+function axpy(accumulator: usize, row: usize, D: i32, p: f32): void {
   const weight = f32x4.splat(p);
   let d = 0;
   for (; d + 4 <= D; d += 4) {
     const at = accumulator + (<usize>d << 2);
-    v128.store(at, madd(kv4<T>(row, d), weight, v128.load(at)));
+    v128.store(at, madd(v128.load(row + (<usize>d << 2)), weight, v128.load(at)));
   }
   for (; d < D; d++) {
     const at = accumulator + (<usize>d << 2);
-    store<f32>(at, load<f32>(at) + p * kv1<T>(row, d));
+    store<f32>(at, load<f32>(at) + p * load<f32>(row + (<usize>d << 2)));
   }
 }
 
