@@ -58,7 +58,7 @@ function attention(mode: 'decode' | 'prefill', context: number, config: { heads:
     context,
     queries: mode === 'decode' ? 1 : context,
     ...config,
-    dtypes: mode === 'decode' ? ['f32', 'f16'] : ['f32'],
+    dtypes: ['f32', 'f16'],
   };
 }
 

@@ -46,8 +46,9 @@ const SECTIONS: Section[] = [
   {
     benchmark: 'attention prefill',
     title: 'Attention, prefill',
-    explanation: `A prompt of T tokens attending causally to itself (kvLength = T); ${heads} query heads of ${headDim}, ${kvHeads} KV heads, f32. GFLOP/s counts 4·D per visible query-key pair per head.`,
+    explanation: `A prompt of T tokens attending causally to itself (kvLength = T); ${heads} query heads of ${headDim}, ${kvHeads} KV heads; the cache f32, or f16 (Cria only). GFLOP/s counts 4·D per visible query-key pair per head.`,
     shapeHeader: 'T',
+    dtypeHeader: 'KV cache',
   },
 ];
 
