@@ -147,10 +147,13 @@ describe('demo page in headless Chromium', () => {
   });
 
   /** Loads a model in the Chat tab; resolves to the backend the engine reports. */
-  async function loadModel(options: { choice: string; backend: string; url?: string; sha256?: string }): Promise<string> {
+  /** Loads a model through the chat panel; context and KV cache type stay the engine's defaults unless given. */
+  async function loadModel(options: { choice: string; backend: string; url?: string; sha256?: string; context?: string; kvCacheType?: string }): Promise<string> {
     await page.click('#tab-chat');
     await page.selectOption('#model-choice', options.choice);
     await page.selectOption('#chat-backend', options.backend);
+    await page.fill('#chat-context', options.context ?? '');
+    await page.selectOption('#chat-kv-cache-type', options.kvCacheType ?? '');
     if (options.url !== undefined) await page.fill('#model-url', options.url);
     // The URL row (URL, SHA-256) is only shown for the URL choice.
     if (options.choice === 'url') await page.fill('#model-sha256', options.sha256 ?? '');
@@ -274,10 +277,13 @@ describe('demo page in headless Chromium', () => {
     await dropFiles([{ name: GGUF_FILE, bytes: ggufBytes }]);
     await expectFilesChoice();
 
-    const chosen = await loadModel({ choice: 'files', backend: 'wasm' });
+    // The context and KV cache type the panel asks for: an f16 cache on wasm, widened in software.
+    const chosen = await loadModel({ choice: 'files', backend: 'wasm', context: '64', kvCacheType: 'f16' });
     expect(await page.getAttribute('#chat', 'data-state'), (await page.locator('#chat-status').textContent()) ?? '').toBe('ready');
     expect(chosen.toLowerCase()).toContain('wasm');
     expect(await page.locator('#model-info dd').nth(1).textContent()).toMatch(/llama/i); // the architecture, read from the GGUF
+    expect(await page.locator('#model-info dd').nth(3).textContent()).toBe('64 tokens');
+    expect(await page.locator('[data-testid="chat-kv-cache"]').textContent()).toMatch(/^f16, [\d.]+ MiB$/);
     const reply = await chat('Hello from a dropped GGUF');
     console.log(`[demo e2e] dropped GGUF on ${chosen}: ${JSON.stringify(reply.text)}; ${reply.stats}`);
     expect(reply.text.length).toBeGreaterThan(0);

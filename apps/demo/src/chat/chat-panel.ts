@@ -1,4 +1,4 @@
-import { createWorkerEngine, type BrowserModelSource, type ChatMessage, type NamedBlob, type WorkerEngine } from '@cria/runtime';
+import { createWorkerEngine, type BrowserModelSource, type ChatMessage, type KvCacheType, type NamedBlob, type WorkerEngine } from '@cria/runtime';
 import type { BackendChoice } from '@cria/kernels';
 import { byId, element, facts } from '../dom.js';
 import { droppedFiles, modelSource, sourceLabel, type ModelChoice } from './model-choice.js';
@@ -49,7 +49,9 @@ async function load(): Promise<void> {
     engine = await createWorkerEngine(WORKER_URL, {
       model: source as BrowserModelSource,
       backend: byId<HTMLSelectElement>('chat-backend').value as BackendChoice,
-      contextLength: 256,
+      // Empty: the engine's default, min(the model's maximum, 4096).
+      contextLength: byId<HTMLInputElement>('chat-context').value ? byId<HTMLInputElement>('chat-context').valueAsNumber : undefined,
+      kvCacheType: (byId<HTMLSelectElement>('chat-kv-cache-type').value || undefined) as KvCacheType | undefined,
       signal: loading.signal,
       onProgress: ({ phase, loadedBytes, totalBytes }) => {
         progressBar.max = Math.max(totalBytes, 1);
