@@ -6,7 +6,7 @@
  * nothing when they are instantiated.
  */
 export { matmul, matmulScratchBytes } from './matmul/matmul';
-export { attention, attentionScratchBytes } from './ops/attention';
+export { attention, attentionDecode, attentionMerge, attentionScratchBytes, attentionSplits } from './ops/attention';
 export { rmsnorm, layernorm } from './ops/normalization';
 export { rope } from './ops/rope';
 export { silu, gelu, swiglu, softmax } from './ops/activations';

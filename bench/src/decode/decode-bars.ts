@@ -19,7 +19,8 @@ export interface DecodeBar {
   detail: string;
 }
 
-const find = (rows: readonly DecodeRow[], model: string, impl: string) => rows.find((row) => row.model === model && row.impl === impl);
+/** The main run's row (the long-context phase has no bars). */
+const find = (rows: readonly DecodeRow[], model: string, impl: string) => rows.find((row) => row.model === model && row.impl === impl && !row.long_context);
 
 function speedBar(rows: readonly DecodeRow[], model: string, field: 'decode_tokens_per_s' | 'prefill_tokens_per_s', target: number): DecodeBar {
   const name = field === 'decode_tokens_per_s' ? 'decode tok/s' : 'prefill tok/s';

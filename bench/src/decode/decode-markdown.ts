@@ -68,8 +68,44 @@ function renderModelTable(model: string, rows: readonly DecodeRow[]): string {
   return [`## ${model}`, '', renderTable(headers, body, align)].join('\n');
 }
 
+/** The long-context phase: one table over all models, Cria's decode beside llama.cpp's at the same depth. */
+function renderLongContext(rows: readonly DecodeRow[]): string {
+  if (rows.length === 0) return '';
+  const first = rows[0]!;
+  const peerDecode = (row: DecodeRow) => rows.find((other) => other.model === row.model && other.impl === 'llama.cpp')?.decode_tokens_per_s ?? null;
+  const body = rows.map((row) => {
+    const peer = peerDecode(row);
+    const ratio = row.impl !== 'llama.cpp' && row.decode_tokens_per_s !== null && peer ? `${formatSignificant(row.decode_tokens_per_s / peer)}×` : '';
+    return [
+      row.model,
+      row.impl,
+      formatSignificant(row.prefill_tokens_per_s),
+      formatSignificant(row.decode_tokens_per_s),
+      ratio,
+      mib(row.peak_rss_bytes),
+      row.skipped ? '—' : String(row.runs),
+      row.other_cores === null ? '—' : row.other_cores.toFixed(2),
+      row.check ?? '—',
+      row.skipped ? `skipped: ${row.skipped}` : '',
+    ];
+  });
+  return [
+    '## Long context',
+    '',
+    `The CPU impls again, each in a fresh child: a ${first.prompt_tokens}-token prompt (prefill tok/s over all of it), then ${first.generated_tokens} greedy decode steps at positions ` +
+      `${first.prompt_tokens} and up, where attention reads a ${first.prompt_tokens}-position KV cache per layer and token. Same warm-up, interleaving and medians as above; no bars.`,
+    '',
+    renderTable(
+      ['model', 'impl', 'prefill tok/s', 'decode tok/s', 'decode vs llama.cpp', 'peak RSS', 'runs', 'other load', 'tokens', 'note'],
+      body,
+      ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
+    ),
+  ].join('\n');
+}
+
 export function renderDecodeMarkdown(result: ResultFile): string {
-  const rows = result.rows as DecodeRow[];
+  const all = result.rows as DecodeRow[];
+  const rows = all.filter((row) => !row.long_context);
   const models = [...new Set(rows.map((row) => row.model))];
   const first = rows[0];
   const sections = [
@@ -97,6 +133,8 @@ export function renderDecodeMarkdown(result: ResultFile): string {
     renderBars(result),
     '',
     ...models.flatMap((model) => [renderModelTable(model, rows.filter((row) => row.model === model)), '']),
+    renderLongContext(all.filter((row) => row.long_context)),
+    '',
     '## Method',
     '',
     renderTable(['', ''], Object.entries(result.method).filter(([key]) => key !== 'models').map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)])),

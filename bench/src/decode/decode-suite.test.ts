@@ -53,8 +53,12 @@ describe('decode suite', () => {
   it('runs every impl in its own process and renders the report', async () => {
     const result = await runDecodeSuite({ quick: true, only: null, modelDirectory: directory });
     const rows = result.rows as DecodeRow[];
-    expect(rows.map((row) => row.impl)).toEqual(['cria-wasm', 'llama.cpp', 'cria-webgpu']);
+    // The main run, then the long-context phase of the CPU impls.
+    expect(rows.map((row) => `${row.impl}${row.long_context ? ' (long)' : ''}`)).toEqual(['cria-wasm', 'llama.cpp', 'cria-webgpu', 'cria-wasm (long)', 'llama.cpp (long)']);
     const wasm = rows.find((row) => row.impl === 'cria-wasm')!;
+    const longWasm = rows.find((row) => row.impl === 'cria-wasm' && row.long_context)!;
+    expect(longWasm).toMatchObject({ prompt_tokens: 40, generated_tokens: 4 });
+    expect(longWasm.decode_tokens_per_s).toBeGreaterThan(0);
     expect(wasm.skipped).toBeUndefined();
     expect(wasm.threads).toBe(2);
     expect(wasm.decode_tokens_per_s).toBeGreaterThan(0);
@@ -75,5 +79,6 @@ describe('decode suite', () => {
     expect(markdown).toContain('**Quick run**');
     expect(markdown).toContain('## Bars');
     expect(markdown).toContain('## tiny Q8_0');
+    expect(markdown).toContain('## Long context');
   }, 120_000);
 });

@@ -42,6 +42,8 @@ export interface DecodeRow extends ResultRow {
   submits_per_token?: number;
   /** The first greedy tokens (both CPU impls run the same loop on the same file: they should agree). */
   first_tokens?: number[];
+  /** A row of the long-context phase (a long prompt, then decode deep into the cache): reported apart, no bars. */
+  long_context?: boolean;
 }
 
 interface Settings {
@@ -59,6 +61,8 @@ interface Settings {
   childTimeoutMs: number;
   quietWaitMs: number;
   quietCores: number;
+  /** The long-context phase: the CPU impls again, prefilling a long prompt and decoding deep into the cache. */
+  long: { promptTokens: number; generate: number; contextSize: number };
 }
 
 const FULL: Settings = {
@@ -72,6 +76,7 @@ const FULL: Settings = {
   childTimeoutMs: 420_000,
   quietWaitMs: 20_000,
   quietCores: 0.5,
+  long: { promptTokens: 2048, generate: 32, contextSize: 2304 },
 };
 
 const QUICK: Settings = {
@@ -85,6 +90,7 @@ const QUICK: Settings = {
   childTimeoutMs: 120_000,
   quietWaitMs: 0,
   quietCores: 0.5,
+  long: { promptTokens: 40, generate: 4, contextSize: 64 },
 };
 
 export interface DecodeSuiteOptions {
@@ -139,6 +145,11 @@ export async function runDecodeSuite(options: DecodeSuiteOptions): Promise<Resul
           }
         }
       }
+      const cpu = impls.filter((impl) => impl !== 'cria-webgpu');
+      if (cpu.length > 0) {
+        log(`${label}: long context (${settings.long.promptTokens}-token prompt, then ${settings.long.generate} decode steps)`);
+        for (const row of await runInterleaved(runner, spec, file, cpu, { ...settings, ...settings.long }, log)) rows.push({ ...row.row, long_context: true });
+      }
     }
   } finally {
     runner.dispose();
@@ -156,6 +167,7 @@ export async function runDecodeSuite(options: DecodeSuiteOptions): Promise<Resul
       prompt: `${settings.promptTokens} fixed ids (no tokenizer in the timed path)`,
       generate: `${settings.generate} greedy decode steps after the prefill (EOS ignored: llama.cpp with yieldEogToken)`,
       context: `${settings.contextSize} KV positions allocated by both impls`,
+      long_context: `the CPU impls again, in fresh children: a ${settings.long.promptTokens}-token prompt, then ${settings.long.generate} greedy decode steps at positions ${settings.long.promptTokens}…, ${settings.long.contextSize} KV positions; same warm-up, interleaving and repetitions; reported in their own table, no bars`,
       threads: 2,
       repetitions: `1 warm-up, then up to ${settings.repetitions} timed (prefill + decode) passes, none started once an impl has ${settings.budgetMs / 1000} s of timed passes; medians`,
       interleaving:
@@ -353,7 +365,9 @@ export function checkSameTokens(rows: DecodeRow[]): void {
   for (const row of rows) {
     if (!row.first_tokens || row.skipped) continue;
     const peer = row.impl === 'llama.cpp' ? 'cria-wasm' : 'llama.cpp';
-    const other = rows.find((candidate) => candidate.model === row.model && candidate.impl === peer && candidate.first_tokens && !candidate.skipped);
+    const other = rows.find(
+      (candidate) => candidate.model === row.model && candidate.impl === peer && candidate.long_context === row.long_context && candidate.first_tokens && !candidate.skipped,
+    );
     if (!other) {
       row.check = 'ok (nothing to compare with)';
       continue;

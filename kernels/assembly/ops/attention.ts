@@ -1,6 +1,6 @@
 import { f16ToF32, loadF16x4 } from '../common/decode';
 import { exp4, expScalar } from '../common/exp';
-import { align16, dot4, horizontalSum, madd, min32, transposeSum } from '../common/simd';
+import { align16, dot4, horizontalSum, madd, min32, partStart, transposeSum } from '../common/simd';
 import { chunkCount, claimChunk } from '../common/work-queue';
 
 /**
@@ -24,8 +24,15 @@ import { chunkCount, claimChunk } from '../common/work-queue';
  * query rows as possible, a unit then takes up to HALF_ROWS heads of one KV group, not two.
  */
 const KEY_BLOCK: i32 = 64;
-/** Query rows (heads of one KV group) attended together over an f16 cache. */
+/** Query rows (heads of one KV group) attended together over an f16 cache, or by the split path. */
 const HALF_ROWS: i32 = 8;
+/** Keys per split of attentionDecode. */
+const SPLIT_KEYS: i32 = 256;
+
+/** Splits of attentionDecode over `kvLength` keys: a function of the shape alone, so results do not depend on the thread count. */
+export function attentionSplits(kvLength: i32): i32 {
+  return (kvLength + SPLIT_KEYS - 1) / SPLIT_KEYS;
+}
 
 /**
  * Scratch per thread: for each query row processed together (up to HALF_ROWS), the D-float
@@ -76,17 +83,94 @@ function attendUnits(
     while (rows < maxRows && unit + rows < end && h + rows < nHeads && (h + rows) / group == h / group) rows++;
     const kvBase = <usize>(b * S * nKvHeads + h / group) * kvRowBytes;
     // [B, T, nHeads, D] is unit-major: the rows of `unit`, `unit + 1`, ... are adjacent.
-    attendRows(rows, q + <usize>unit * rowBytes, out + <usize>unit * rowBytes, k + kvBase, v + kvBase, kvStride, kvLength - T + t + 1, D, scale, half, work);
+    attendRows(rows, q + <usize>unit * rowBytes, out + <usize>unit * rowBytes, rowBytes, false, k + kvBase, v + kvBase, kvStride, kvLength - T + t + 1, D, scale, half, work);
     unit += rows;
   }
 }
 
 /**
- * Causal attention of `rows` adjacent query rows over the same `keyCount` keys (`kvStride` bytes
- * apart; f16 when `half`); writes their outputs at `out`. Per-row state lives in `work` (see
- * rowScratchBytes), row pairs share each key and value load.
+ * Attention for a few queries per sequence (decode), flash-decoding style: the work units are
+ * (sequence, query, KV head, split of SPLIT_KEYS keys), and each attends every head of its KV group
+ * over its keys, so a KV cache row is read from memory once per token rather than once per head
+ * pair (a head-pair split re-read TinyLlama's 2048-key cache four times per layer, from memory:
+ * in-model attention ran 3× slower than the same call on a warm cache). With one split the unit
+ * writes the output; with more it writes a partial — unnormalised output, maximum, total — per
+ * head and split into `partials` ([B·T, nHeads, splits, D + 2]) and attentionMerge combines them.
  */
-function attendRows(rows: i32, query: usize, out: usize, keys: usize, values: usize, kvStride: usize, keyCount: i32, D: i32, scale: f32, half: bool, work: usize): void {
+export function attentionDecode(
+  thread: i32, threads: i32,
+  out: usize, q: usize, k: usize, v: usize, partials: usize,
+  B: i32, T: i32, S: i32, nHeads: i32, nKvHeads: i32, D: i32, kvLength: i32, scale: f32, halfKv: i32,
+  scratch: usize, scratchStride: usize, counter: usize,
+): void {
+  const work = scratch + <usize>thread * scratchStride;
+  const half = halfKv != 0;
+  const group = nHeads / nKvHeads;
+  const splits = attentionSplits(kvLength);
+  const rowBytes = <usize>D << 2;
+  const kvRowBytes = half ? <usize>D << 1 : rowBytes;
+  const kvStride = <usize>nKvHeads * kvRowBytes;
+  const partialBytes = <usize>(D + 2) << 2;
+  const units = B * T * nKvHeads * splits;
+  const chunks = chunkCount(units, threads);
+  for (let chunk = claimChunk(counter); chunk < chunks; chunk = claimChunk(counter)) {
+    const end = partStart(units, chunk + 1, chunks);
+    for (let unit = partStart(units, chunk, chunks); unit < end; unit++) {
+      const split = unit % splits;
+      const kvHead = (unit / splits) % nKvHeads;
+      const query = unit / (splits * nKvHeads); // b · T + t
+      const b = query / T;
+      const keyCount = kvLength - T + query % T + 1;
+      const s0 = split * SPLIT_KEYS;
+      const count = min32(SPLIT_KEYS, keyCount - s0); // ≤ 0: an earlier query's keys end before this split
+      const kvBase = <usize>(b * S * nKvHeads + kvHead) * kvRowBytes + <usize>s0 * kvStride;
+      for (let r0 = 0; r0 < group; r0 += HALF_ROWS) {
+        const rows = min32(HALF_ROWS, group - r0);
+        const head = query * nHeads + kvHead * group + r0; // first row, over B·T·nHeads
+        if (splits == 1) {
+          attendRows(rows, q + <usize>head * rowBytes, out + <usize>head * rowBytes, rowBytes, false, k + kvBase, v + kvBase, kvStride, count, D, scale, half, work);
+        } else {
+          const target = partials + (<usize>head * <usize>splits + <usize>split) * partialBytes;
+          attendRows(rows, q + <usize>head * rowBytes, target, <usize>splits * partialBytes, true, k + kvBase, v + kvBase, kvStride, max(count, 0), D, scale, half, work);
+        }
+      }
+    }
+  }
+}
+
+/** out[row] = the splits' partials of each of `rows` query rows combined with their rescaling (see attentionDecode). */
+export function attentionMerge(thread: i32, threads: i32, out: usize, partials: usize, rows: i32, D: i32, splits: i32): void {
+  const partialBytes = <usize>(D + 2) << 2;
+  const end = partStart(rows, thread + 1, threads);
+  for (let row = partStart(rows, thread, threads); row < end; row++) {
+    const base = partials + <usize>row * <usize>splits * partialBytes;
+    let maximum: f32 = -Infinity;
+    for (let s = 0; s < splits; s++) maximum = max(maximum, load<f32>(base + <usize>s * partialBytes + (<usize>D << 2)));
+    const target = out + <usize>row * (<usize>D << 2);
+    memory.fill(target, 0, <usize>D << 2);
+    let total: f32 = 0;
+    for (let s = 0; s < splits; s++) {
+      const partial = base + <usize>s * partialBytes;
+      const splitTotal = load<f32>(partial + (<usize>D << 2), 4);
+      if (splitTotal == 0) continue; // a split past this query's keys
+      const weight = expScalar(load<f32>(partial + (<usize>D << 2)) - maximum);
+      total += splitTotal * weight;
+      axpy(target, partial, D, weight);
+    }
+    scaleInPlace(target, D, 1 / total);
+  }
+}
+
+/**
+ * Causal attention of `rows` adjacent query rows over the same `keyCount` keys (`kvStride` bytes
+ * apart; f16 when `half`); writes their outputs `outStride` bytes apart from `out`, normalised, or
+ * with `partial` unnormalised and followed by the running maximum and total (attentionDecode).
+ * Per-row state lives in `work` (see rowScratchBytes), row pairs share each key and value load.
+ */
+function attendRows(
+  rows: i32, query: usize, out: usize, outStride: usize, partial: bool,
+  keys: usize, values: usize, kvStride: usize, keyCount: i32, D: i32, scale: f32, half: bool, work: usize,
+): void {
   const rowBytes = <usize>D << 2;
   const stateBytes = <usize>rowScratchBytes(D);
   for (let r = 0; r < rows; r++) {
@@ -122,8 +206,15 @@ function attendRows(rows: i32, query: usize, out: usize, keys: usize, values: us
   }
   for (let r = 0; r < rows; r++) {
     const accumulator = work + <usize>r * stateBytes;
-    const total = load<f32>(accumulator + <usize>(align16(D * 4) + KEY_BLOCK * 4), 4);
-    const target = out + <usize>r * rowBytes;
+    const state = accumulator + <usize>(align16(D * 4) + KEY_BLOCK * 4);
+    const total = load<f32>(state, 4);
+    const target = out + <usize>r * outStride;
+    if (partial) {
+      memory.copy(target, accumulator, rowBytes);
+      store<f32>(target + rowBytes, load<f32>(state)); // running maximum
+      store<f32>(target + rowBytes, total, 4);
+      continue;
+    }
     const inverse = f32x4.splat(1 / total);
     let d = 0;
     for (; d + 4 <= D; d += 4) v128.store(target + (<usize>d << 2), f32x4.mul(v128.load(accumulator + (<usize>d << 2)), inverse));

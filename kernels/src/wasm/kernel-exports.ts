@@ -20,6 +20,13 @@ export interface KernelExports {
     scratch: number, scratchStride: number, counter: number,
   ): void;
   attentionScratchBytes(D: number): number;
+  attentionDecode(
+    thread: number, threads: number, out: number, q: number, k: number, v: number, partials: number,
+    B: number, T: number, S: number, nHeads: number, nKvHeads: number, D: number, kvLength: number, scale: number, halfKv: number,
+    scratch: number, scratchStride: number, counter: number,
+  ): void;
+  attentionMerge(thread: number, threads: number, out: number, partials: number, rows: number, D: number, splits: number): void;
+  attentionSplits(kvLength: number): number;
   rmsnorm(thread: number, threads: number, out: number, x: number, weight: number, rows: number, C: number, eps: number): void;
   layernorm(
     thread: number, threads: number, out: number, x: number, weight: number, bias: number, rows: number, C: number, eps: number,
@@ -88,6 +95,8 @@ export interface KernelExports {
 export const KERNEL_NAMES = [
   'matmul',
   'attention',
+  'attentionDecode',
+  'attentionMerge',
   'rmsnorm',
   'layernorm',
   'rope',

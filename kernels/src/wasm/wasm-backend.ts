@@ -44,6 +44,8 @@ export interface WasmBackendParts {
 }
 
 const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
+/** Queries per sequence up to which attention splits the keys across threads (attentionDecode) rather than the queries. */
+const DECODE_MAX_QUERIES = 4;
 
 // The training ops (wasm-training.ts) are forwarded onto each instance: see forwardTrainingOps.
 export interface WasmBackend extends TrainingOps {}
@@ -173,10 +175,19 @@ export class WasmBackend implements Backend, TrainingOps {
     if (out.size === 0) return;
     const threads = this.#threadsFor(B * T * nHeads * kvLength * D);
     const stride = align16(this.#kernels.attentionScratchBytes(D));
-    const scratch = this.#scratchFor(stride * threads);
-    const at = (t: Tensor) => this.#at(t);
     const halfKv = +(k.dtype === 'f16');
-    this.#run(threads, 'attention', at(out), at(q), at(k), at(v), B, T, S, nHeads, nKvHeads, D, kvLength, params.scale, halfKv, scratch, stride, this.#resetCounter());
+    const at = (t: Tensor) => this.#at(t);
+    if (T > DECODE_MAX_QUERIES) {
+      const scratch = this.#scratchFor(stride * threads);
+      this.#run(threads, 'attention', at(out), at(q), at(k), at(v), B, T, S, nHeads, nKvHeads, D, kvLength, params.scale, halfKv, scratch, stride, this.#resetCounter());
+      return;
+    }
+    // Decode: keys split across threads, partials after the threads' scratch (see attentionDecode).
+    const splits = this.#kernels.attentionSplits(kvLength);
+    const scratch = this.#scratchFor(stride * threads + (splits > 1 ? B * T * nHeads * splits * (D + 2) * 4 : 0));
+    const partials = scratch + stride * threads;
+    this.#run(threads, 'attentionDecode', at(out), at(q), at(k), at(v), partials, B, T, S, nHeads, nKvHeads, D, kvLength, params.scale, halfKv, scratch, stride, this.#resetCounter());
+    if (splits > 1) this.#run(this.#threadsFor(B * T * nHeads * splits * D * 16), 'attentionMerge', at(out), partials, B * T * nHeads, D, splits);
   }
 
   rmsnorm(params: RmsNormParams): void {
