@@ -8,6 +8,8 @@
  */
 export type DType = 'f32' | 'f16' | 'bf16' | 'q8_0' | 'q4_0' | 'i32';
 
+export const DTYPES: readonly DType[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'i32'];
+
 export const QUANT_BLOCK_SIZE = 32;
 
 interface DTypeLayout {
@@ -15,6 +17,10 @@ interface DTypeLayout {
   readonly blockSize: number;
   /** Bytes per block. */
   readonly blockBytes: number;
+}
+
+export function isDType(value: unknown): value is DType {
+  return typeof value === 'string' && Object.hasOwn(LAYOUTS, value);
 }
 
 const LAYOUTS: Record<DType, DTypeLayout> = {

@@ -1,5 +1,5 @@
 import { DTypeNotSupportedError, ShapeMismatchError } from './errors.js';
-import { QUANT_BLOCK_SIZE, isQuantized, type DType } from './dtype.js';
+import { DTYPES, QUANT_BLOCK_SIZE, isDType, isQuantized, type DType } from './dtype.js';
 import type {
   ArgmaxParams,
   AttentionParams,
@@ -21,6 +21,20 @@ import type { Tensor } from './tensor.js';
  */
 
 export const describe = (t: Tensor) => `${t.dtype}[${t.shape.join(', ')}]`;
+
+/**
+ * What `backend.tensor(dtype, shape)` accepts: a known dtype, dimensions that are non-negative
+ * safe integers, and for quantized dtypes rows (the last dimension) of whole 32-value blocks.
+ */
+export function checkNewTensor(dtype: unknown, shape: readonly number[]): void {
+  if (!isDType(dtype)) throw new DTypeNotSupportedError('tensor', 'dtype', String(dtype), DTYPES);
+  if (!Array.isArray(shape) || !shape.every((dim) => Number.isSafeInteger(dim) && dim >= 0)) {
+    throw new ShapeMismatchError('tensor', 'shape', 'an array of non-negative integer dimensions', Array.isArray(shape) ? `[${shape.join(', ')}]` : String(shape));
+  }
+  if (isQuantized(dtype) && (shape.at(-1) ?? 1) % QUANT_BLOCK_SIZE !== 0) {
+    throw new ShapeMismatchError('tensor', 'shape', `a last dimension that is a multiple of ${QUANT_BLOCK_SIZE} for ${dtype} (whole blocks per row)`, `[${shape.join(', ')}]`);
+  }
+}
 const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 export function expectDType(op: string, name: string, t: Tensor, allowed: readonly DType[]): void {

@@ -32,6 +32,7 @@ export class ReferenceBackend implements Backend {
   readonly info: BackendInfo = { name: 'reference', description: 'reference (TypeScript, f64 accumulation)', details: {} };
 
   tensor(dtype: DType, shape: readonly number[], data?: ArrayBufferView): Tensor {
+    check.checkNewTensor(dtype, shape);
     const tensor = new Tensor(this.name, dtype, [...shape], allocateHost(dtype, shape.reduce((a, b) => a * b, 1)));
     if (data) this.write(tensor, data);
     return tensor;

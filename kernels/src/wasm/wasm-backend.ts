@@ -93,6 +93,7 @@ export class WasmBackend implements Backend, TrainingOps {
 
   tensor(dtype: DType, shape: readonly number[], data?: ArrayBufferView): Tensor {
     this.#assertUsable('tensor');
+    check.checkNewTensor(dtype, shape);
     const bytes = Math.ceil(byteLength(dtype, shape));
     const offset = this.#memory.allocate(bytes);
     const tensor = new Tensor(this.name, dtype, [...shape], { offset } satisfies WasmHandle);

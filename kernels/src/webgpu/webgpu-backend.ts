@@ -104,6 +104,7 @@ export class WebGPUBackend implements Backend, TrainingOps, OpContext {
 
   tensor(dtype: DType, shape: readonly number[], data?: ArrayBufferView): Tensor {
     this.#assertUsable('tensor');
+    check.checkNewTensor(dtype, shape);
     const rowLength = shape.length ? shape[shape.length - 1]! : 1;
     const parts: GpuPart[] = planParts(dtype, shape, this.maxBindingBytes).map((plan) => {
       const byteLength = Math.max(4, plan.byteLength);

@@ -63,6 +63,25 @@ describe('forward activations', () => {
     expect(await peakDuringPrefill(8)).toBe(two);
   });
 
+  it('an f16 KV cache takes half the bytes of an f32 one; a bad type or capacity is refused before anything is allocated', async () => {
+    const { backend, model } = await load(TINY_LLAMA);
+    const before = backend.bytesInUse;
+    const sizes = (['f32', 'f16'] as const).map((type) => {
+      const cache = model.createCache(64, type);
+      const bytes = backend.bytesInUse - before;
+      expect(cache.bytes).toBe(bytes);
+      cache.dispose();
+      return bytes;
+    });
+    expect(sizes[1]).toBe(sizes[0]! / 2);
+    const byDefault = model.createCache(64);
+    expect(byDefault.type).toBe('f32'); // wasm's default
+    byDefault.dispose();
+    expect(() => model.createCache(64, 'q8_0' as never)).toThrow(/f16 or f32.*"q8_0"/);
+    expect(() => model.createCache(0)).toThrow(RangeError);
+    expect(backend.bytesInUse).toBe(before);
+  });
+
   it('frees the activations with the cache: sequence after sequence, nothing accumulates', async () => {
     const { backend, model } = await load(TINY_LLAMA);
     const sequence = async (allLogits: boolean) => {

@@ -43,6 +43,8 @@ export class KvCache {
     readonly capacity: number,
     readonly type: KvCacheType = defaultKvCacheType(backend.info.name),
   ) {
+    if (type !== 'f16' && type !== 'f32') throw new RangeError(`a KV cache holds f16 or f32 keys and values; got type ${JSON.stringify(type)}`);
+    if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`a KV cache needs a positive whole number of positions; got ${capacity}`);
     const shape = [1, capacity, config.numKvHeads, config.headDim];
     this.keys = Array.from({ length: config.numLayers }, () => backend.tensor(type, shape));
     this.values = Array.from({ length: config.numLayers }, () => backend.tensor(type, shape));
