@@ -8,7 +8,10 @@ import { chunkCount, claimChunk } from '../common/work-queue';
  * each block's scores are exponentiated against a running maximum (online softmax), and the
  * output accumulates p·V rescaled whenever the maximum grows — no T×S score matrix.
  *
- * Work unit = one (batch, query token, head); threads claim chunks of contiguous units
+ * Two paths: `attention` (prefill: many queries) splits the queries across threads, attentionDecode
+ * (a few queries) splits the keys (see there).
+ *
+ * Prefill work unit = one (batch, query token, head); threads claim chunks of contiguous units
  * (work-queue.ts), so the heads of one KV group run back to back and reuse the same K/V rows from
  * cache. Causality makes a query's cost grow with its position (token t sees kvLength − T + t + 1
  * keys), so the chunks split the total key count evenly, not the unit count: an even unit split of
@@ -21,11 +24,12 @@ import { chunkCount, claimChunk } from '../common/work-queue';
  *
  * An f16 cache (`halfKv`) is widened to f32 one block of keys at a time, into scratch, and the
  * block is then attended exactly like an f32 one; so that each block is widened once for as many
- * query rows as possible, a unit then takes up to HALF_ROWS heads of one KV group, not two.
+ * query rows as possible, a unit then takes up to GROUP_ROWS heads of one KV group, not two.
+ * (Taking a whole group over an f32 cache measured no faster than pairs, in prefill and decode.)
  */
 const KEY_BLOCK: i32 = 64;
-/** Query rows (heads of one KV group) attended together over an f16 cache, or by the split path. */
-const HALF_ROWS: i32 = 8;
+/** Most query rows (heads of one KV group) attended together: over an f16 cache, and by attentionDecode. */
+const GROUP_ROWS: i32 = 8;
 /** Keys per split of attentionDecode. */
 const SPLIT_KEYS: i32 = 256;
 
@@ -35,12 +39,12 @@ export function attentionSplits(kvLength: i32): i32 {
 }
 
 /**
- * Scratch per thread: for each query row processed together (up to HALF_ROWS), the D-float
+ * Scratch per thread: for each query row processed together (up to GROUP_ROWS), the D-float
  * accumulator, one block of scores, and the row's running maximum and total; then one block of
  * keys and one of values widened from f16.
  */
 export function attentionScratchBytes(D: i32): i32 {
-  return HALF_ROWS * rowScratchBytes(D) + 2 * KEY_BLOCK * align16(D * 4);
+  return GROUP_ROWS * rowScratchBytes(D) + 2 * KEY_BLOCK * align16(D * 4);
 }
 
 // @ts-ignore: decorator
@@ -73,7 +77,7 @@ function attendUnits(
   const rowBytes = <usize>D << 2;
   const kvRowBytes = half ? <usize>D << 1 : rowBytes;
   const kvStride = <usize>nKvHeads * kvRowBytes;
-  const maxRows = half ? HALF_ROWS : 2;
+  const maxRows = half ? GROUP_ROWS : 2;
   for (let unit = start; unit < end; ) {
     const h = unit % nHeads;
     const t = (unit / nHeads) % T;
@@ -124,8 +128,8 @@ export function attentionDecode(
       const s0 = split * SPLIT_KEYS;
       const count = min32(SPLIT_KEYS, keyCount - s0); // ≤ 0: an earlier query's keys end before this split
       const kvBase = <usize>(b * S * nKvHeads + kvHead) * kvRowBytes + <usize>s0 * kvStride;
-      for (let r0 = 0; r0 < group; r0 += HALF_ROWS) {
-        const rows = min32(HALF_ROWS, group - r0);
+      for (let r0 = 0; r0 < group; r0 += GROUP_ROWS) {
+        const rows = min32(GROUP_ROWS, group - r0);
         const head = query * nHeads + kvHead * group + r0; // first row, over B·T·nHeads
         if (splits == 1) {
           attendRows(rows, q + <usize>head * rowBytes, out + <usize>head * rowBytes, rowBytes, false, k + kvBase, v + kvBase, kvStride, count, D, scale, half, work);
@@ -181,7 +185,7 @@ function attendRows(
     store<f32>(state, 0, 4); // running total
   }
   const scoresOffset = <usize>align16(D * 4);
-  const widenedKeys = work + <usize>HALF_ROWS * stateBytes;
+  const widenedKeys = work + <usize>GROUP_ROWS * stateBytes;
   const widenedValues = widenedKeys + <usize>(KEY_BLOCK * align16(D * 4));
   for (let s0 = 0; s0 < keyCount; s0 += KEY_BLOCK) {
     const count = min32(KEY_BLOCK, keyCount - s0);
