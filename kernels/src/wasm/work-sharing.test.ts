@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../backend.js';
+import { toF16 } from '../numeric/half.js';
 import { quantizeQ4_0, quantizeQ8_0 } from '../numeric/quantize.js';
 import { Random } from '../testing/random.js';
 import { createWasmBackend } from './create-wasm-backend.js';
@@ -55,8 +56,12 @@ describe('dynamic work sharing (wasm relaxed)', () => {
     });
   });
 
-  it('attention (a causal prefill over cached keys, GQA 6:2) gives the same bits on 1, 2 and 3 threads', async () => {
-    const [T, S, heads, kvHeads, D, kvLength] = [19, 64, 6, 2, 32, 40];
+  it.each([
+    ['a causal prefill over cached keys, GQA 6:2', 19, 64, 40, 'f32'],
+    ['decode over 3 splits of the cache (merged partials), GQA 6:2', 1, 700, 650, 'f32'],
+    ['two decode queries over an f16 cache of 2 splits', 2, 600, 520, 'f16'],
+  ] as const)('attention (%s) gives the same bits on 1, 2 and 3 threads', async (_, T, S, kvLength, kvType) => {
+    const [heads, kvHeads, D] = [6, 2, 32];
     const q = random.floats(T * heads * D);
     const k = random.floats(S * kvHeads * D);
     const v = random.floats(S * kvHeads * D);
@@ -65,8 +70,8 @@ describe('dynamic work sharing (wasm relaxed)', () => {
       backend.attention({
         out,
         q: backend.tensor('f32', [1, T, heads, D], q),
-        k: backend.tensor('f32', [1, S, kvHeads, D], k),
-        v: backend.tensor('f32', [1, S, kvHeads, D], v),
+        k: backend.tensor(kvType, [1, S, kvHeads, D], kvType === 'f16' ? toF16(k) : k),
+        v: backend.tensor(kvType, [1, S, kvHeads, D], kvType === 'f16' ? toF16(v) : v),
         kvLength,
         scale: 1 / Math.sqrt(D),
       });
