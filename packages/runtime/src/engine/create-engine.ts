@@ -1,10 +1,10 @@
-import { createBackend, type Backend } from '@cria/kernels';
+import { createBackend, ResourceLimitError, type Backend } from '@cria/kernels';
 import { ChatTemplateError, SpecialTokenInTextError, type Tokenizer } from '@cria/tokenizer';
 import { generate, type GenerationEvent } from '../generation/generate.js';
 import { modelStopTokens } from '../generation/stop-tokens.js';
 import { loadModel } from '../loading/load-model.js';
 import { freeWeights } from '../loading/upload-weights.js';
-import type { KvCache } from '../model/kv-cache.js';
+import { defaultKvCacheType, kvCacheBytes, type KvCache, type KvCacheType } from '../model/kv-cache.js';
 import type { LlamaModel } from '../model/llama-model.js';
 import type { ModelConfig } from '../model/model-config.js';
 import { Sampler } from '../sampling/sampler.js';
@@ -61,11 +61,27 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     const loaded = await loadModel(options.model, backend, { onProgress: options.onProgress, signal: options.signal, checkConfig });
     const { maxPositionEmbeddings, slidingWindow } = loaded.model.config;
     const contextLength = options.contextLength ?? Math.min(maxPositionEmbeddings, DEFAULT_CONTEXT_LENGTH, slidingWindow ?? Infinity);
-    const cache = loaded.model.createCache(contextLength, options.kvCacheType);
+    const cache = allocateCache(loaded.model, contextLength, options.kvCacheType ?? defaultKvCacheType(backend.info.name));
     return new CriaEngine(backend, loaded.model, cache, loaded.tokenizer, loaded.id, backendReason);
   } catch (error) {
     backend.dispose();
     throw error;
+  }
+}
+
+/** The engine's KV cache; a backend that cannot hold it is an InvalidRequestError that says how big it was and what to change. */
+function allocateCache(model: LlamaModel, contextLength: number, type: KvCacheType): KvCache {
+  try {
+    return model.createCache(contextLength, type);
+  } catch (error) {
+    if (!(error instanceof ResourceLimitError || error instanceof RangeError)) throw error;
+    const mebibytes = Math.ceil(kvCacheBytes(model.config, contextLength, type) / 2 ** 20);
+    throw new InvalidRequestError(
+      `a KV cache of ${contextLength} positions (${type}) takes ${mebibytes} MiB, which ${model.backend.info.description} could not allocate (${error.message.split('\n')[0]}): ` +
+        `use a smaller contextLength${type === 'f32' ? " or kvCacheType 'f16' (half the memory)" : ''}`,
+      'contextLength',
+      'kv_cache_too_large',
+    );
   }
 }
 

@@ -1,9 +1,11 @@
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createWebGPUBackend } from '@cria/kernels';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { concatBytes } from '../formats/chunks.js';
 import { encodeGguf } from '../formats/gguf/gguf-writer.js';
 import { gguf } from '../formats/gguf/gguf-value.js';
+import { loadModel } from '../loading/load-model.js';
 import { writeTestModels, type TestModelFiles } from '../testing/test-model-files.js';
 import type { ChatCompletionChunk, ChatMessage, Engine } from './api-types.js';
 import { createEngine } from './create-engine.js';
@@ -101,6 +103,25 @@ describe('createEngine', () => {
       name: 'InvalidRequestError',
       param: 'kvCacheType',
     });
+  });
+
+  it('a KV cache the backend cannot hold is an InvalidRequestError with its size and the fixes, not a crash later', async () => {
+    // 40M positions of the test Llama: 20 GB of f32 keys and values, past wasm32's 4 GiB.
+    await expect(createEngine({ model: join(files.llama, 'hf'), backend: 'wasm', contextLength: 40_000_000 })).rejects.toMatchObject({
+      name: 'InvalidRequestError',
+      param: 'contextLength',
+      code: 'kv_cache_too_large',
+      message: expect.stringMatching(/40000000 positions \(f32\) takes 19532 MiB.*4 GiB.*smaller contextLength or kvCacheType 'f16'/),
+    });
+    // WebGPU binds each layer's cache whole: over the binding limit it is refused at creation, not at the first attention.
+    const backend = await createWebGPUBackend({ maxBindingBytes: 64 * 1024 });
+    try {
+      const { model } = await loadModel(join(files.llama, 'hf'), backend);
+      expect(() => model.createCache(1024, 'f32')).toThrow(/131072 bytes, over the 65536-byte storage binding limit/);
+      model.createCache(1024, 'f16').dispose(); // half the bytes: fits
+    } finally {
+      backend.dispose();
+    }
   });
 
   it('reports loading progress tensor by tensor, ending at the total', async () => {

@@ -1,4 +1,4 @@
-import type { Backend, BackendName, Tensor } from '@cria/kernels';
+import { ResourceLimitError, type Backend, type BackendName, type Tensor } from '@cria/kernels';
 import { Activations } from './activations.js';
 import type { ModelConfig } from './model-config.js';
 
@@ -46,6 +46,15 @@ export class KvCache {
     if (type !== 'f16' && type !== 'f32') throw new RangeError(`a KV cache holds f16 or f32 keys and values; got type ${JSON.stringify(type)}`);
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`a KV cache needs a positive whole number of positions; got ${capacity}`);
     const shape = [1, capacity, config.numKvHeads, config.headDim];
+    // Attention binds each layer's keys and values whole: on WebGPU a layer's cache must fit one binding.
+    const maxBindingBytes = (backend as { maxBindingBytes?: number }).maxBindingBytes;
+    const layerBytes = kvCacheBytes(config, capacity, type) / (2 * config.numLayers);
+    if (maxBindingBytes !== undefined && layerBytes > maxBindingBytes) {
+      throw new ResourceLimitError(
+        `one layer's keys take ${layerBytes} bytes, over the ${maxBindingBytes}-byte storage binding limit of this device`,
+        'allocate fewer positions, or an f16 cache',
+      );
+    }
     this.keys = Array.from({ length: config.numLayers }, () => backend.tensor(type, shape));
     this.values = Array.from({ length: config.numLayers }, () => backend.tensor(type, shape));
   }
