@@ -63,7 +63,7 @@ describe('forward activations', () => {
     expect(await peakDuringPrefill(8)).toBe(two);
   });
 
-  it('an f16 KV cache takes half the bytes of an f32 one; a bad type or capacity is refused before anything is allocated', async () => {
+  it('an f16 KV cache takes half the bytes of an f32 one; a bad type, capacity or token id is refused before anything is allocated or run', async () => {
     const { backend, model } = await load(TINY_LLAMA);
     const before = backend.bytesInUse;
     const sizes = (['f32', 'f16'] as const).map((type) => {
@@ -79,6 +79,12 @@ describe('forward activations', () => {
     byDefault.dispose();
     expect(() => model.createCache(64, 'q8_0' as never)).toThrow(/f16 or f32.*"q8_0"/);
     expect(() => model.createCache(0)).toThrow(RangeError);
+    // Ids outside the vocabulary are refused before anything runs (the embedding kernel would read zeros).
+    const cache = model.createCache(8);
+    await expect(model.forward([1, model.config.vocabSize], cache)).rejects.toThrow(/ids\[1\] = 320 is not a token id of this model \(integers in \[0, 320\)\)/);
+    await expect(model.forward([1.5], cache)).rejects.toThrow(RangeError);
+    expect(cache.length).toBe(0);
+    cache.dispose();
     expect(backend.bytesInUse).toBe(before);
   });
 

@@ -57,6 +57,10 @@ export class LlamaModel {
 
   async #forward(ids: readonly number[], cache: KvCache, allLogits: boolean, into: Float32Array | undefined): Promise<Float32Array> {
     if (ids.length === 0) throw new RangeError('forward needs at least one token');
+    // The embedding kernel maps an out-of-range id to a zero row (a GPU kernel cannot throw): refuse it here.
+    const vocab = this.config.vocabSize;
+    const bad = ids.findIndex((id) => !Number.isInteger(id) || id < 0 || id >= vocab);
+    if (bad >= 0) throw new RangeError(`ids[${bad}] = ${ids[bad]} is not a token id of this model (integers in [0, ${vocab}))`);
     if (cache.length + ids.length > cache.capacity) {
       throw new RangeError(`the KV cache holds ${cache.capacity} positions; ${cache.length} are used and ${ids.length} more were asked for`);
     }
