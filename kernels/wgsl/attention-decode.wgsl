@@ -18,18 +18,7 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
-@group(0) @binding(2) var<storage, read> k: array<{{KV_ELEMENT}}>;
-@group(0) @binding(3) var<storage, read> v: array<{{KV_ELEMENT}}>;
-
-// Element i of the key / value cache as f32: f32 caches hold one per element, f16 caches two
-// halves per u32 word (element 2w in the low bits; attention.ts `kvDefines`).
-fn key_at(i: u32) -> f32 {
-  return {{KEY_AT}};
-}
-
-fn value_at(i: u32) -> f32 {
-  return {{VALUE_AT}};
-}
+// k (binding 2) and v (binding 3), read through key_at / value_at: kv-cache-read.wgsl.
 @group(0) @binding(4) var<storage, read_write> partials: array<f32>;
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
 

@@ -14,7 +14,7 @@ export const Q8_0_BLOCK_BYTES: i32 = 34;
 export const Q4_0_BLOCK_BYTES: i32 = 18;
 
 /** 2^112: rescales an f16 exponent field moved into f32 position (covers subnormals exactly). */
-const F16_EXPONENT_SHIFT: f32 = 5.192296858534828e33;
+export const F16_EXPONENT_SHIFT: f32 = 5.192296858534828e33;
 
 /** Bytes of one row of `count` values of `dtype`. */
 export function rowBytes(dtype: i32, count: i32): i32 {
@@ -42,20 +42,6 @@ export function f16x4ToF32(bits: v128): v128 {
   const finite = f32x4.mul(magnitude, f32x4.splat(F16_EXPONENT_SHIFT));
   const infOrNan = i32x4.eq(v128.and(bits, i32x4.splat(0x7c00)), i32x4.splat(0x7c00));
   return v128.or(v128.bitselect(v128.or(magnitude, i32x4.splat(0x7f800000)), finite, infOrNan), sign);
-}
-
-/**
- * Four f16 values at `p` (8 bytes) → f32x4, exactly (subnormals, inf and NaN included): the
- * sign-extending load puts the sign in bits 31..28 after the shift, the mask keeps bit 31, and
- * lanes with an all-ones f16 exponent get f32's all-ones exponent before the 2^112 rebias.
- */
-// @ts-ignore: decorator
-@inline
-export function loadF16x4(p: usize): v128 {
-  let bits = v128.and(i32x4.shl(v128.load16x4_s(p), 13), i32x4.splat(0x8fffe000));
-  const infOrNan = i32x4.eq(v128.and(bits, i32x4.splat(0x0f800000)), i32x4.splat(0x0f800000));
-  bits = v128.or(bits, v128.and(infOrNan, i32x4.splat(0x70000000)));
-  return f32x4.mul(bits, f32x4.splat(F16_EXPONENT_SHIFT));
 }
 
 /**

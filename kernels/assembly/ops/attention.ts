@@ -1,4 +1,4 @@
-import { f16ToF32, loadF16x4 } from '../common/decode';
+import { F16_EXPONENT_SHIFT, f16ToF32, f16x4ToF32 } from '../common/decode';
 import { exp4, expScalar } from '../common/exp';
 import { align16, dot4, horizontalSum, madd, min32, partStart, transposeSum } from '../common/simd';
 import { chunkCount, claimChunk } from '../common/work-queue';
@@ -256,7 +256,7 @@ function accumulateBlock(rows: i32, work: usize, stateBytes: usize, value: usize
  * `count` rows of D f16 values (`stride` bytes apart) → f32 at `out`, rows align16(4·D) bytes
  * apart. Eight values per step: widen, move exponent and mantissa into f32 position and rebias by
  * 2^112 (exact, subnormals included); a row holding inf or NaN, which that shortcut would turn
- * finite, is redone exactly (loadF16x4), so the result is the reference's conversion either way.
+ * finite, is redone exactly (f16x4ToF32), so the result is the reference's conversion either way.
  */
 function widenBlock(rows: usize, stride: usize, count: i32, D: i32, out: usize): void {
   const mask = i32x4.splat(0x8fffe000);
@@ -276,14 +276,11 @@ function widenBlock(rows: usize, stride: usize, count: i32, D: i32, out: usize):
     }
     if (v128.any_true(special)) {
       d = 0;
-      for (; d + 4 <= D; d += 4) v128.store(target + (<usize>d << 2), loadF16x4(row + (<usize>d << 1)));
+      for (; d + 4 <= D; d += 4) v128.store(target + (<usize>d << 2), f16x4ToF32(v128.load16x4_u(row + (<usize>d << 1))));
     }
     for (; d < D; d++) store<f32>(target + (<usize>d << 2), f16ToF32(load<u16>(row + (<usize>d << 1))));
   }
 }
-
-/** 2^112: moves an f16 exponent field shifted into f32 position to f32's bias. */
-const F16_EXPONENT_SHIFT: f32 = 5.192296858534828e33;
 
 /**
  * Online-softmax step of one row after its block of `count` scores was written: rescales the

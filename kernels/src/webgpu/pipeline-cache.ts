@@ -4,6 +4,7 @@ import attentionTrainingSource from '../../wgsl/attention-training.wgsl';
 import attentionDecodeSource from '../../wgsl/attention-decode.wgsl';
 import attentionSource from '../../wgsl/attention.wgsl';
 import copyHalfSource from '../../wgsl/copy-half.wgsl';
+import kvCacheReadSource from '../../wgsl/kv-cache-read.wgsl';
 import elementwiseBackwardSource from '../../wgsl/elementwise-backward.wgsl';
 import elementwiseSource from '../../wgsl/elementwise.wgsl';
 import embeddingBackwardSource from '../../wgsl/embedding-backward.wgsl';
@@ -41,8 +42,8 @@ const SHADERS = {
   matmul: { source: matmulSource, includes: [weightsSource] },
   matvec: { source: matvecSource, includes: [weightsSource], rowSum: true },
   'matvec-quant': { source: matvecQuantSource, rowSum: true },
-  attention: { source: attentionSource },
-  'attention-decode': { source: attentionDecodeSource },
+  attention: { source: attentionSource, includes: [kvCacheReadSource] },
+  'attention-decode': { source: attentionDecodeSource, includes: [kvCacheReadSource] },
   normalization: { source: normalizationSource, includes: [gridSource, workgroupReduceSource] },
   softmax: { source: softmaxSource, includes: [gridSource, workgroupReduceSource] },
   argmax: { source: argmaxSource, includes: [gridSource] },
