@@ -11,25 +11,31 @@ import { chunkCount, claimChunk } from '../common/work-queue';
  * Two paths: `attention` (prefill: many queries) splits the queries across threads, attentionDecode
  * (a few queries) splits the keys (see there).
  *
- * Prefill work unit = one (batch, query token, head); threads claim chunks of contiguous units
- * (work-queue.ts), so the heads of one KV group run back to back and reuse the same K/V rows from
- * cache. Causality makes a query's cost grow with its position (token t sees kvLength − T + t + 1
- * keys), so the chunks split the total key count evenly, not the unit count: an even unit split of
- * a 128-token prefill gave the second of two threads 3× the work of the first.
+ * Prefill work unit = one tile of up to TILE_ROWS query rows of one KV group — (token, head) pairs,
+ * token-major, every head of the group for each token — and the tile walks the keys block by block
+ * with all its rows, so a block of K and V is fetched once for the whole tile and then served from
+ * L1/L2. (Row-at-a-time units re-read each KV head's whole cache from L3 for every pair of rows:
+ * SmolLM2's 256-query chunk at 2048 keys streamed 1 MiB per pair and ran at 12.2 GMAC/s per
+ * thread; tiles: 14.2.)
+ * Causality makes later tokens' tiles dearer, so threads claim the tiles last token first, and the
+ * last claims are the cheapest.
  *
- * Inside a unit, scores are computed four keys at a time (one horizontal sum per four keys) and
- * p·V accumulates four value rows per pass over the accumulator. Two heads of the same KV group
- * (same token, same keys) are processed together so that every K and V load serves both: 1.2× on
- * TinyLlama's 32:4 heads, 1.08× on SmolLM2's 9:3 (measured, one thread, 128-token prefill).
+ * Inside a tile, scores are computed four keys at a time (one horizontal sum per four keys) and
+ * p·V accumulates four value rows per pass over the accumulator. The scoring pass also takes the
+ * block's maximum and the exponentials are summed as they are written, so the softmax step reads
+ * the scores once (it was a quarter of the tile's time with separate max, exp and sum passes; with
+ * one, the 256-query chunk above runs at 16.1 GMAC/s). Two heads of the same token (same
+ * keys) are processed together so that every K and V load serves both: 1.2× on TinyLlama's 32:4
+ * heads, 1.08× on SmolLM2's 9:3 (measured, one thread, 128-token prefill).
  *
  * An f16 cache (`halfKv`) is widened to f32 one block of keys at a time, into scratch, and the
- * block is then attended exactly like an f32 one; so that each block is widened once for as many
- * query rows as possible, a unit then takes up to GROUP_ROWS heads of one KV group, not two.
- * (Taking a whole group over an f32 cache measured no faster than pairs, in prefill and decode.)
+ * block is then attended exactly like an f32 one; once per tile, so prefill reads an f16 cache at
+ * about f32 speed (256-query chunk at 2048 keys: 36.2 against 35.1 ms; widening per pair of rows
+ * took 70.7).
  */
 const KEY_BLOCK: i32 = 64;
-/** Most query rows (heads of one KV group) attended together: over an f16 cache, and by attentionDecode. */
-const GROUP_ROWS: i32 = 8;
+/** Most query rows attended together: a prefill tile, or (decode) the heads of one KV group. */
+const TILE_ROWS: i32 = 64;
 /** Keys per split of attentionDecode. */
 const SPLIT_KEYS: i32 = 256;
 
@@ -39,18 +45,25 @@ export function attentionSplits(kvLength: i32): i32 {
 }
 
 /**
- * Scratch per thread: for each query row processed together (up to GROUP_ROWS), the D-float
- * accumulator, one block of scores, and the row's running maximum and total; then one block of
+ * Scratch per thread: for each query row processed together (up to TILE_ROWS), the D-float
+ * accumulator, one block of scores, and the row's running maximum, total and block maximum; then one block of
  * keys and one of values widened from f16.
  */
 export function attentionScratchBytes(D: i32): i32 {
-  return GROUP_ROWS * rowScratchBytes(D) + 2 * KEY_BLOCK * align16(D * 4);
+  return TILE_ROWS * rowScratchBytes(D) + 2 * KEY_BLOCK * align16(D * 4);
 }
 
 // @ts-ignore: decorator
 @inline
 function rowScratchBytes(D: i32): i32 {
   return align16(D * 4) + KEY_BLOCK * 4 + 16;
+}
+
+/** Query rows per prefill tile: whole tokens (all heads of the group) when a token's heads fit. */
+// @ts-ignore: decorator
+@inline
+function tileRows(group: i32): i32 {
+  return group <= TILE_ROWS ? (TILE_ROWS / group) * group : TILE_ROWS;
 }
 
 export function attention(
@@ -60,35 +73,31 @@ export function attention(
   scratch: usize, scratchStride: usize, counter: usize,
 ): void {
   const work = scratch + <usize>thread * scratchStride;
-  const chunks = chunkCount(B * T * nHeads, threads);
-  for (let chunk = claimChunk(counter); chunk < chunks; chunk = claimChunk(counter)) {
-    const start = unitStart(B, T, nHeads, kvLength, chunk, chunks);
-    const end = unitStart(B, T, nHeads, kvLength, chunk + 1, chunks);
-    attendUnits(start, end, out, q, k, v, T, S, nHeads, nKvHeads, D, kvLength, scale, halfKv != 0, work);
-  }
-}
-
-/** Units [start, end). */
-function attendUnits(
-  start: i32, end: i32, out: usize, q: usize, k: usize, v: usize,
-  T: i32, S: i32, nHeads: i32, nKvHeads: i32, D: i32, kvLength: i32, scale: f32, half: bool, work: usize,
-): void {
+  const half = halfKv != 0;
   const group = nHeads / nKvHeads;
+  const rowsPerTile = tileRows(group);
+  const groupRows = T * group; // query rows of one (sequence, KV head)
+  const tiles = (groupRows + rowsPerTile - 1) / rowsPerTile;
   const rowBytes = <usize>D << 2;
   const kvRowBytes = half ? <usize>D << 1 : rowBytes;
   const kvStride = <usize>nKvHeads * kvRowBytes;
-  const maxRows = half ? GROUP_ROWS : 2;
-  for (let unit = start; unit < end; ) {
-    const h = unit % nHeads;
-    const t = (unit / nHeads) % T;
-    const b = unit / (nHeads * T);
-    // Heads of one KV group (same token, so the same keys) share every K and V load.
-    let rows = 1;
-    while (rows < maxRows && unit + rows < end && h + rows < nHeads && (h + rows) / group == h / group) rows++;
-    const kvBase = <usize>(b * S * nKvHeads + h / group) * kvRowBytes;
-    // [B, T, nHeads, D] is unit-major: the rows of `unit`, `unit + 1`, ... are adjacent.
-    attendRows(rows, q + <usize>unit * rowBytes, out + <usize>unit * rowBytes, rowBytes, false, k + kvBase, v + kvBase, kvStride, kvLength - T + t + 1, D, scale, half, work);
-    unit += rows;
+  const tokenStride = <usize>nHeads * rowBytes;
+  const groups = B * nKvHeads;
+  const units = groups * tiles;
+  for (let unit = claimChunk(counter); unit < units; unit = claimChunk(counter)) {
+    const tile = tiles - 1 - unit / groups; // last tokens (most keys) first
+    const b = (unit % groups) / nKvHeads;
+    const kvHead = unit % nKvHeads;
+    const first = tile * rowsPerTile;
+    const rows = min32(rowsPerTile, groupRows - first);
+    const token = first / group;
+    // Row 0 of the tile is head `first % group` of `token`; addresses are those of the group's head 0.
+    const base = (<usize>(b * T + token) * <usize>nHeads + <usize>(kvHead * group)) * rowBytes;
+    const kvBase = <usize>(b * S * nKvHeads + kvHead) * kvRowBytes;
+    attendRows(
+      rows, first % group, group, q + base, tokenStride, out + base, rowBytes, tokenStride, false,
+      k + kvBase, v + kvBase, kvStride, kvLength - T + token + 1, D, scale, half, work,
+    );
   }
 }
 
@@ -128,14 +137,14 @@ export function attentionDecode(
       const s0 = split * SPLIT_KEYS;
       const count = min32(SPLIT_KEYS, keyCount - s0); // ≤ 0: an earlier query's keys end before this split
       const kvBase = <usize>(b * S * nKvHeads + kvHead) * kvRowBytes + <usize>s0 * kvStride;
-      for (let r0 = 0; r0 < group; r0 += GROUP_ROWS) {
-        const rows = min32(GROUP_ROWS, group - r0);
-        const head = query * nHeads + kvHead * group + r0; // first row, over B·T·nHeads
+      const head = query * nHeads + kvHead * group; // the group's head 0, over B·T·nHeads
+      for (let r0 = 0; r0 < group; r0 += TILE_ROWS) {
+        const rows = min32(TILE_ROWS, group - r0);
         if (splits == 1) {
-          attendRows(rows, q + <usize>head * rowBytes, out + <usize>head * rowBytes, rowBytes, false, k + kvBase, v + kvBase, kvStride, count, D, scale, half, work);
+          attendRows(rows, r0, group, q + <usize>head * rowBytes, 0, out + <usize>head * rowBytes, rowBytes, 0, false, k + kvBase, v + kvBase, kvStride, count, D, scale, half, work);
         } else {
           const target = partials + (<usize>head * <usize>splits + <usize>split) * partialBytes;
-          attendRows(rows, q + <usize>head * rowBytes, target, <usize>splits * partialBytes, true, k + kvBase, v + kvBase, kvStride, max(count, 0), D, scale, half, work);
+          attendRows(rows, r0, group, q + <usize>head * rowBytes, 0, target, <usize>splits * partialBytes, 0, true, k + kvBase, v + kvBase, kvStride, max(count, 0), D, scale, half, work);
         }
       }
     }
@@ -166,14 +175,19 @@ export function attentionMerge(thread: i32, threads: i32, out: usize, partials: 
 }
 
 /**
- * Causal attention of `rows` adjacent query rows over the same `keyCount` keys (`kvStride` bytes
- * apart; f16 when `half`); writes their outputs `outStride` bytes apart from `out`, normalised, or
- * with `partial` unnormalised and followed by the running maximum and total (attentionDecode).
- * Per-row state lives in `work` (see rowScratchBytes), row pairs share each key and value load.
+ * Causal attention of `rows` query rows of one KV group: row r is head (firstHead + r) % group of
+ * token (firstHead + r) / group, counted from `query`/`out` (the group's head 0 of the first
+ * token; heads rowBytes / `outStride` bytes apart, tokens `queryTokenStride` / `outTokenStride`),
+ * and sees the first `firstKeyCount` + token keys (`kvStride` bytes apart; f16 when `half`).
+ * Writes the outputs normalised, or with `partial` unnormalised and followed by the running
+ * maximum and total (attentionDecode). Per-row state lives in `work` (see rowScratchBytes); each
+ * block of keys is widened (f16) once and serves every row; two heads of one token share each key
+ * and value load.
  */
 function attendRows(
-  rows: i32, query: usize, out: usize, outStride: usize, partial: bool,
-  keys: usize, values: usize, kvStride: usize, keyCount: i32, D: i32, scale: f32, half: bool, work: usize,
+  rows: i32, firstHead: i32, group: i32, query: usize, queryTokenStride: usize,
+  out: usize, outStride: usize, outTokenStride: usize, partial: bool,
+  keys: usize, values: usize, kvStride: usize, firstKeyCount: i32, D: i32, scale: f32, half: bool, work: usize,
 ): void {
   const rowBytes = <usize>D << 2;
   const stateBytes = <usize>rowScratchBytes(D);
@@ -185,34 +199,46 @@ function attendRows(
     store<f32>(state, 0, 4); // running total
   }
   const scoresOffset = <usize>align16(D * 4);
-  const widenedKeys = work + <usize>GROUP_ROWS * stateBytes;
+  const widenedKeys = work + <usize>TILE_ROWS * stateBytes;
   const widenedValues = widenedKeys + <usize>(KEY_BLOCK * align16(D * 4));
-  for (let s0 = 0; s0 < keyCount; s0 += KEY_BLOCK) {
-    const count = min32(KEY_BLOCK, keyCount - s0);
+  const lastKeyCount = firstKeyCount + (firstHead + rows - 1) / group;
+  for (let s0 = 0; s0 < lastKeyCount; s0 += KEY_BLOCK) {
     let key = keys + <usize>s0 * kvStride;
     let value = values + <usize>s0 * kvStride;
     let stride = kvStride;
     if (half) {
+      const count = min32(KEY_BLOCK, lastKeyCount - s0);
       widenBlock(key, kvStride, count, D, widenedKeys);
       widenBlock(value, kvStride, count, D, widenedValues);
       key = widenedKeys;
       value = widenedValues;
       stride = <usize>align16(D * 4);
     }
-    for (let r = 0; r < rows; r += 2) {
-      const row = work + <usize>r * stateBytes;
-      const rowQuery = query + <usize>r * rowBytes;
-      if (r + 1 < rows) scorePair(rowQuery, rowQuery + rowBytes, key, stride, count, D, scale, row + scoresOffset, row + stateBytes + scoresOffset);
-      else scoreOne(rowQuery, key, stride, count, D, scale, row + scoresOffset);
+    // Rows in pairs of one token (same keys); a row whose keys end before this block sits it out.
+    for (let r = 0; r < rows; ) {
+      const head = (firstHead + r) % group;
+      const token = (firstHead + r) / group;
+      const count = min32(KEY_BLOCK, firstKeyCount + token - s0);
+      const pair = r + 1 < rows && head + 1 < group;
+      if (count > 0) {
+        const row = work + <usize>r * stateBytes;
+        const rowQuery = query + <usize>token * queryTokenStride + <usize>head * rowBytes;
+        if (pair) scorePair(rowQuery, rowQuery + rowBytes, key, stride, count, D, scale, row + scoresOffset, row + stateBytes + scoresOffset);
+        else scoreOne(rowQuery, key, stride, count, D, scale, row + scoresOffset);
+        rescale(row, count, D);
+        if (pair) rescale(row + stateBytes, count, D);
+        accumulateBlock(pair ? 2 : 1, row, stateBytes, value, stride, count, D);
+      }
+      r += pair ? 2 : 1;
     }
-    for (let r = 0; r < rows; r++) rescale(work + <usize>r * stateBytes, count, D);
-    for (let r = 0; r < rows; r += 2) accumulateBlock(min32(2, rows - r), work + <usize>r * stateBytes, stateBytes, value, stride, count, D);
   }
   for (let r = 0; r < rows; r++) {
     const accumulator = work + <usize>r * stateBytes;
     const state = accumulator + <usize>(align16(D * 4) + KEY_BLOCK * 4);
     const total = load<f32>(state, 4);
-    const target = out + <usize>r * outStride;
+    const head = (firstHead + r) % group;
+    const token = (firstHead + r) / group;
+    const target = out + <usize>token * outTokenStride + <usize>head * outStride;
     if (partial) {
       memory.copy(target, accumulator, rowBytes);
       store<f32>(target + rowBytes, load<f32>(state)); // running maximum
@@ -283,96 +309,88 @@ function widenBlock(rows: usize, stride: usize, count: i32, D: i32, out: usize):
 }
 
 /**
- * Online-softmax step of one row after its block of `count` scores was written: rescales the
- * accumulator and total when the maximum grows, exponentiates the scores in place and adds them
- * to the total.
+ * Online-softmax step of one row after its block of `count` scores and their maximum were written
+ * (scoreOne, scorePair): rescales the accumulator and total when the maximum grows, exponentiates
+ * the scores in place and adds them to the total, in one pass.
  */
 function rescale(accumulator: usize, count: i32, D: i32): void {
   const scores = accumulator + <usize>align16(D * 4);
   const state = scores + <usize>(KEY_BLOCK * 4);
   const maximum = load<f32>(state);
   let total = load<f32>(state, 4);
-  let blockMaximum: f32 = -Infinity;
-  let j = 0;
-  if (count >= 4) {
-    let maxima = f32x4.splat(-Infinity);
-    for (; j + 4 <= count; j += 4) maxima = f32x4.max(maxima, v128.load(scores + (<usize>j << 2)));
-    blockMaximum = max(max(f32x4.extract_lane(maxima, 0), f32x4.extract_lane(maxima, 1)), max(f32x4.extract_lane(maxima, 2), f32x4.extract_lane(maxima, 3)));
-  }
-  for (; j < count; j++) blockMaximum = max(blockMaximum, load<f32>(scores + (<usize>j << 2)));
-  const newMaximum = max(maximum, blockMaximum);
+  const newMaximum = max(maximum, load<f32>(state, 8));
   if (newMaximum > maximum && total != 0) {
     const correction = expScalar(maximum - newMaximum);
     total *= correction;
     scaleInPlace(accumulator, D, correction);
   }
-  exponentiate(scores, count, newMaximum);
+  const shift = f32x4.splat(newMaximum);
   let sum = f32x4.splat(0);
-  j = 0;
-  for (; j + 4 <= count; j += 4) sum = f32x4.add(sum, v128.load(scores + (<usize>j << 2)));
+  let j = 0;
+  for (; j + 4 <= count; j += 4) {
+    const at = scores + (<usize>j << 2);
+    const e = exp4(f32x4.sub(v128.load(at), shift));
+    v128.store(at, e);
+    sum = f32x4.add(sum, e);
+  }
   let blockTotal = horizontalSum(sum);
-  for (; j < count; j++) blockTotal += load<f32>(scores + (<usize>j << 2));
+  for (; j < count; j++) {
+    const at = scores + (<usize>j << 2);
+    const e = expScalar(load<f32>(at) - newMaximum);
+    store<f32>(at, e);
+    blockTotal += e;
+  }
   store<f32>(state, newMaximum);
   store<f32>(state, total + blockTotal, 4);
 }
 
-/** Scaled scores of one query with keys [0, count) (`stride` bytes apart) into `scores`. */
+/**
+ * Scaled scores of one query with keys [0, count) (`stride` bytes apart) into `scores`, and their
+ * maximum into the row's state after them (read by rescale).
+ */
 function scoreOne(query: usize, key: usize, stride: usize, count: i32, D: i32, scale: f32, scores: usize): void {
+  let maxima = f32x4.splat(-Infinity);
   let j = 0;
   for (; j + 4 <= count; j += 4) {
-    v128.store(scores + (<usize>j << 2), f32x4.mul(dot4(query, key, stride, D), f32x4.splat(scale)));
+    const block = f32x4.mul(dot4(query, key, stride, D), f32x4.splat(scale));
+    v128.store(scores + (<usize>j << 2), block);
+    maxima = f32x4.max(maxima, block);
     key += stride << 2;
   }
+  let maximum = largestLane(maxima);
   for (; j < count; j++) {
-    store<f32>(scores + (<usize>j << 2), dot(query, key, D) * scale);
+    const score = dot(query, key, D) * scale;
+    store<f32>(scores + (<usize>j << 2), score);
+    maximum = max(maximum, score);
     key += stride;
   }
+  store<f32>(scores + (<usize>KEY_BLOCK << 2), maximum, 8);
 }
 
 /** scoreOne for two queries at once: every key chunk loaded once, used twice. */
 function scorePair(queryA: usize, queryB: usize, key: usize, stride: usize, count: i32, D: i32, scale: f32, scoresA: usize, scoresB: usize): void {
+  let maximaA = f32x4.splat(-Infinity), maximaB = f32x4.splat(-Infinity);
   let j = 0;
   if ((D & 3) == 0) {
     for (; j + 4 <= count; j += 4) {
-      dot4x2(queryA, queryB, key, stride, D, scale, scoresA + (<usize>j << 2), scoresB + (<usize>j << 2));
+      const at = <usize>j << 2;
+      dot4x2(queryA, queryB, key, stride, D, scale, scoresA + at, scoresB + at);
+      maximaA = f32x4.max(maximaA, v128.load(scoresA + at));
+      maximaB = f32x4.max(maximaB, v128.load(scoresB + at));
       key += stride << 2;
     }
   }
+  let maximumA = largestLane(maximaA), maximumB = largestLane(maximaB);
   for (; j < count; j++) {
-    store<f32>(scoresA + (<usize>j << 2), dot(queryA, key, D) * scale);
-    store<f32>(scoresB + (<usize>j << 2), dot(queryB, key, D) * scale);
+    const scoreA = dot(queryA, key, D) * scale, scoreB = dot(queryB, key, D) * scale;
+    store<f32>(scoresA + (<usize>j << 2), scoreA);
+    store<f32>(scoresB + (<usize>j << 2), scoreB);
+    maximumA = max(maximumA, scoreA);
+    maximumB = max(maximumB, scoreB);
     key += stride;
   }
-}
-
-/** Keys seen by query rows [0, t) of one sequence: Σ_{i<t} (past + i + 1). */
-// @ts-ignore: decorator
-@inline
-function keysBefore(t: i64, past: i64): i64 {
-  return t * past + ((t * (t + 1)) >> 1);
-}
-
-/**
- * First unit (over B·T·nHeads units, batch-major, then token, then head) of `part`: the smallest u
- * whose preceding units see at least part/parts of all keys (a binary search: the prefix sum is
- * monotonic). Decode (T = 1) still splits by head.
- */
-function unitStart(B: i32, T: i32, nHeads: i32, kvLength: i32, part: i32, parts: i32): i32 {
-  const units = B * T * nHeads;
-  if (part >= parts) return units;
-  const past = <i64>(kvLength - T);
-  const perSequence = keysBefore(<i64>T, past) * <i64>nHeads;
-  const target = (perSequence * <i64>B * <i64>part) / <i64>parts;
-  let low = 0, high = units;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    const row = middle / nHeads;
-    const t = <i64>(row % T);
-    const before = <i64>(row / T) * perSequence + keysBefore(t, past) * <i64>nHeads + <i64>(middle % nHeads) * (past + t + 1);
-    if (before < target) low = middle + 1;
-    else high = middle;
-  }
-  return low;
+  store<f32>(scoresA + (<usize>KEY_BLOCK << 2), maximumA, 8);
+  store<f32>(scoresB + (<usize>KEY_BLOCK << 2), maximumB, 8);
 }
 
 // @ts-ignore: decorator
@@ -395,6 +413,8 @@ function dot(a: usize, b: usize, D: i32): f32 {
 }
 
 /** accumulator[D] += p0·row0 + p1·row1 + p2·row2 + p3·row3 (rows `stride` bytes apart): one load and store of the accumulator per four keys. */
+// @ts-ignore: decorator
+@inline
 function axpy4(accumulator: usize, row: usize, stride: usize, D: i32, p0: f32, p1: f32, p2: f32, p3: f32): void {
   const w0 = f32x4.splat(p0), w1 = f32x4.splat(p1), w2 = f32x4.splat(p2), w3 = f32x4.splat(p3);
   const r1 = row + stride, r2 = r1 + stride, r3 = r2 + stride;
@@ -415,6 +435,8 @@ function axpy4(accumulator: usize, row: usize, stride: usize, D: i32, p0: f32, p
 }
 
 /** Scaled dots of two queries with four keys, stored as f32x4 at outA and outB (D a multiple of 4). */
+// @ts-ignore: decorator
+@inline
 function dot4x2(queryA: usize, queryB: usize, key: usize, stride: usize, D: i32, scale: f32, outA: usize, outB: usize): void {
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
   let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
@@ -436,6 +458,8 @@ function dot4x2(queryA: usize, queryB: usize, key: usize, stride: usize, D: i32,
 }
 
 /** axpy4 for two accumulators with their own four weights (at pa, pb): each V chunk loaded once. */
+// @ts-ignore: decorator
+@inline
 function axpy4x2(accumulatorA: usize, accumulatorB: usize, row: usize, stride: usize, D: i32, pa: usize, pb: usize): void {
   const wa0 = v128.load32_splat(pa), wa1 = v128.load32_splat(pa, 4), wa2 = v128.load32_splat(pa, 8), wa3 = v128.load32_splat(pa, 12);
   const wb0 = v128.load32_splat(pb), wb1 = v128.load32_splat(pb, 4), wb2 = v128.load32_splat(pb, 8), wb3 = v128.load32_splat(pb, 12);
@@ -462,18 +486,12 @@ function axpy4x2(accumulatorA: usize, accumulatorB: usize, row: usize, stride: u
   }
 }
 
-/** scores[j] = e^(scores[j] − maximum), in place. */
-function exponentiate(scores: usize, count: i32, maximum: f32): void {
-  const shift = f32x4.splat(maximum);
-  let j = 0;
-  for (; j + 4 <= count; j += 4) {
-    const at = scores + (<usize>j << 2);
-    v128.store(at, exp4(f32x4.sub(v128.load(at), shift)));
-  }
-  for (; j < count; j++) {
-    const at = scores + (<usize>j << 2);
-    store<f32>(at, expScalar(load<f32>(at) - maximum));
-  }
+/** Largest lane, NaN if any lane is (f32x4.max, unlike horizontalMax's pmax, propagates NaN). */
+// @ts-ignore: decorator
+@inline
+function largestLane(v: v128): f32 {
+  const pairs = f32x4.max(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.max(pairs, v128.shuffle<f32>(pairs, pairs, 1, 0, 3, 2)), 0);
 }
 
 // @ts-ignore: decorator

@@ -58,6 +58,7 @@ describe('dynamic work sharing (wasm relaxed)', () => {
 
   it.each([
     ['a causal prefill over cached keys, GQA 6:2', 19, 64, 40, 'f32'],
+    ['a prefill of 4 query tiles per KV head over an f16 cache, GQA 6:2', 70, 100, 90, 'f16'],
     ['decode over 3 splits of the cache (merged partials), GQA 6:2', 1, 700, 650, 'f32'],
     ['two decode queries over an f16 cache of 2 splits', 2, 600, 520, 'f16'],
   ] as const)('attention (%s) gives the same bits on 1, 2 and 3 threads', async (_, T, S, kvLength, kvType) => {
