@@ -45,7 +45,14 @@ export interface Backend extends Ops {
   /** Copies a tensor back to the host, after all previously enqueued ops. */
   read<D extends DType>(tensor: Tensor & { dtype: D }): Promise<HostArray<D>>;
   read(tensor: Tensor): Promise<HostArray>;
-  /** Releases a tensor's storage; using it afterwards throws `TensorStateError`. */
+  /**
+   * A view of `tensor` with another shape of the same element count (row-major, so `[T, H·D]` and
+   * `[1, T, H, D]` are the same bytes): no copy, no dispatch; writes through either are seen by
+   * both. The view dies with `tensor`; freeing the view releases nothing. WebGPU refuses to view a
+   * tensor split over several storage bindings with another row length.
+   */
+  reshape(tensor: Tensor, shape: readonly number[]): Tensor;
+  /** Releases a tensor's storage (a view's: nothing); using it afterwards throws `TensorStateError`. */
   free(tensor: Tensor): void;
   /** Waits until every enqueued op has finished (for timing). */
   sync(): Promise<void>;

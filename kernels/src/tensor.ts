@@ -5,6 +5,9 @@ import { TensorStateError } from './errors.js';
  * A tensor owned by one backend. Its storage (`handle`) is opaque outside that backend: a
  * Float32Array for the reference backend, an offset into linear memory for wasm, a GPUBuffer for WebGPU.
  * Row-major; shapes are listed outermost first (`[B, T, C]`).
+ *
+ * A view (`backend.reshape`) has its own shape over its `base`'s storage: it dies with the base,
+ * and freeing it releases nothing.
  */
 export class Tensor {
   readonly size: number;
@@ -16,6 +19,7 @@ export class Tensor {
     readonly dtype: DType,
     readonly shape: readonly number[],
     readonly handle: unknown,
+    readonly base?: Tensor,
   ) {
     this.size = elementCount(shape);
     this.byteLength = byteLength(dtype, shape);
@@ -26,7 +30,12 @@ export class Tensor {
   }
 
   get freed(): boolean {
-    return this.#freed;
+    return this.#freed || (this.base?.freed ?? false);
+  }
+
+  /** The tensor that owns this one's storage: its base for a view, else itself. */
+  get storageOwner(): Tensor {
+    return this.base ?? this;
   }
 
   markFreed(): void {

@@ -26,13 +26,22 @@ export const describe = (t: Tensor) => `${t.dtype}[${t.shape.join(', ')}]`;
  * What `backend.tensor(dtype, shape)` accepts: a known dtype, dimensions that are non-negative
  * safe integers, and for quantized dtypes rows (the last dimension) of whole 32-value blocks.
  */
-export function checkNewTensor(dtype: unknown, shape: readonly number[]): void {
-  if (!isDType(dtype)) throw new DTypeNotSupportedError('tensor', 'dtype', String(dtype), DTYPES);
+export function checkNewTensor(dtype: unknown, shape: readonly number[], op = 'tensor'): void {
+  if (!isDType(dtype)) throw new DTypeNotSupportedError(op, 'dtype', String(dtype), DTYPES);
   if (!Array.isArray(shape) || !shape.every((dim) => Number.isSafeInteger(dim) && dim >= 0)) {
-    throw new ShapeMismatchError('tensor', 'shape', 'an array of non-negative integer dimensions', Array.isArray(shape) ? `[${shape.join(', ')}]` : String(shape));
+    throw new ShapeMismatchError(op, 'shape', 'an array of non-negative integer dimensions', Array.isArray(shape) ? `[${shape.join(', ')}]` : String(shape));
   }
   if (isQuantized(dtype) && (shape.at(-1) ?? 1) % QUANT_BLOCK_SIZE !== 0) {
-    throw new ShapeMismatchError('tensor', 'shape', `a last dimension that is a multiple of ${QUANT_BLOCK_SIZE} for ${dtype} (whole blocks per row)`, `[${shape.join(', ')}]`);
+    throw new ShapeMismatchError(op, 'shape', `a last dimension that is a multiple of ${QUANT_BLOCK_SIZE} for ${dtype} (whole blocks per row)`, `[${shape.join(', ')}]`);
+  }
+}
+
+/** A view of `tensor` with `shape`: a valid shape for its dtype, with the same element count. */
+export function checkReshape(tensor: Tensor, shape: readonly number[]): void {
+  checkNewTensor(tensor.dtype, shape, 'reshape');
+  const size = shape.reduce((product, dim) => product * dim, 1);
+  if (size !== tensor.size) {
+    throw new ShapeMismatchError('reshape', 'shape', `${tensor.size} elements, as ${describe(tensor)} has`, `[${shape.join(', ')}] (${size} elements)`);
   }
 }
 const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
@@ -50,7 +59,9 @@ export function expectRank(op: string, name: string, t: Tensor, ranks: readonly 
 }
 
 export function expectDistinct(op: string, out: Tensor, inputs: readonly Tensor[]): void {
-  if (inputs.includes(out)) throw new ShapeMismatchError(op, 'out', 'a tensor distinct from the inputs', 'an input tensor');
+  if (inputs.some((input) => input.storageOwner === out.storageOwner)) {
+    throw new ShapeMismatchError(op, 'out', 'a tensor distinct from the inputs', 'an input tensor (or a view of one)');
+  }
 }
 
 const WEIGHT_TYPES: readonly DType[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0'];

@@ -57,6 +57,13 @@ export class ReferenceBackend implements Backend {
     new Uint8Array(target.buffer, target.byteOffset, target.byteLength).set(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
   }
 
+  reshape(tensor: Tensor, shape: readonly number[]): Tensor {
+    assertLive(tensor, this.name, 'reshape');
+    check.checkReshape(tensor, shape);
+    return new Tensor(this.name, tensor.dtype, [...shape], tensor.handle, tensor.storageOwner);
+  }
+
+  /** Storage is garbage-collected once no tensor (or view) refers to it. */
   free(tensor: Tensor): void {
     assertLive(tensor, this.name, 'free');
     tensor.markFreed();

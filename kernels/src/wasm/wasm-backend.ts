@@ -132,8 +132,18 @@ export class WasmBackend implements Backend, TrainingOps {
     this.#memory.readInto(this.#at(tensor), target);
   }
 
+  reshape(tensor: Tensor, shape: readonly number[]): Tensor {
+    this.#assertLive('reshape', tensor);
+    check.checkReshape(tensor, shape);
+    return new Tensor(this.name, tensor.dtype, [...shape], tensor.handle, tensor.storageOwner);
+  }
+
   free(tensor: Tensor): void {
     assertLive(tensor, this.name, 'free');
+    if (tensor.base) {
+      tensor.markFreed();
+      return;
+    }
     this.#memory.free(this.#at(tensor));
     this.#live.delete(tensor);
     tensor.markFreed();

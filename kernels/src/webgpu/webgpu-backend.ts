@@ -154,10 +154,30 @@ export class WebGPUBackend implements Backend, TrainingOps, OpContext {
     return hostArrayFor(tensor.dtype, host.buffer, 0, tensor.size);
   }
 
+  reshape(tensor: Tensor, shape: readonly number[]): Tensor {
+    this.#live('reshape', tensor);
+    check.checkReshape(tensor, shape);
+    const { parts, rowLength } = this.storage(tensor);
+    const viewRowLength = shape.length ? shape[shape.length - 1]! : 1;
+    let storage: GpuStorage = { parts, rowLength };
+    if (viewRowLength !== rowLength) {
+      // Parts split a tensor between rows; another row length would cut rows across bindings.
+      if (parts.length > 1) {
+        throw new ResourceLimitError(
+          `reshape: ${tensor} is split over ${parts.length} storage bindings (over ${this.maxBindingBytes} bytes) by rows of ${rowLength}; a view with rows of ${viewRowLength} would cut them`,
+          'keep the last dimension, or view a smaller tensor',
+        );
+      }
+      const rowCount = viewRowLength === 0 ? 0 : tensor.size / viewRowLength;
+      storage = { parts: parts.map((part) => ({ ...part, rowCount })), rowLength: viewRowLength };
+    }
+    return new Tensor(this.name, tensor.dtype, [...shape], storage, tensor.storageOwner);
+  }
+
   free(tensor: Tensor): void {
     assertLive(tensor, this.name, 'free');
     tensor.markFreed();
-    if (this.#disposed) return;
+    if (this.#disposed || tensor.base) return;
     for (const part of this.storage(tensor).parts) this.recorder.afterSubmit(() => this.pool.release(part.buffer));
   }
 

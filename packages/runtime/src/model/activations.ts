@@ -21,6 +21,9 @@ export interface LoraBuffers {
  *   branch   ← rmsnorm(afterAttention)    (h2; gate, up read it)
  *   branch   ← activated · Wdownᵀ         (h2 is dead)
  *   residual ← afterAttention + branch    (the next layer's input)
+ *
+ * q and k by heads are views of the matmul outputs (`backend.reshape`: same bytes, no copy), and so
+ * is the attention output's row form of its [1, T, H, D] result.
  */
 export class Activations {
   readonly tokenIds: Tensor; // [T] i32
@@ -29,11 +32,11 @@ export class Activations {
   readonly branch: Tensor; // [T, C]
   readonly afterAttention: Tensor; // [T, C]
   readonly queryRows: Tensor; // [T, H·D]: q, then the attention output as rows
-  readonly queryHeads: Tensor; // [1, T, H, D]: q by heads, then the attention output
+  readonly queryHeads: Tensor; // [1, T, H, D]: a view of queryRows
   readonly queryRotated: Tensor; // [1, T, H, D]
   readonly keyRows: Tensor; // [T, KV·D]
   readonly valueRows: Tensor; // [T, KV·D]
-  readonly keyHeads: Tensor; // [1, T, KV, D]
+  readonly keyHeads: Tensor; // [1, T, KV, D]: a view of keyRows
   readonly keyRotated: Tensor; // [1, T, KV, D]
   /** Matmul outputs before the bias is added (Qwen2's q/k/v biases); absent without biases. */
   readonly queryUnbiased: Tensor | undefined; // [T, H·D]
@@ -65,11 +68,11 @@ export class Activations {
       this.branch = tensor('f32', [T, C]);
       this.afterAttention = tensor('f32', [T, C]);
       this.queryRows = tensor('f32', [T, H * D]);
-      this.queryHeads = tensor('f32', [1, T, H, D]);
+      this.queryHeads = backend.reshape(this.queryRows, [1, T, H, D]);
       this.queryRotated = tensor('f32', [1, T, H, D]);
       this.keyRows = tensor('f32', [T, KV * D]);
       this.valueRows = tensor('f32', [T, KV * D]);
-      this.keyHeads = tensor('f32', [1, T, KV, D]);
+      this.keyHeads = backend.reshape(this.keyRows, [1, T, KV, D]);
       this.keyRotated = tensor('f32', [1, T, KV, D]);
       this.queryUnbiased = biased ? tensor('f32', [T, H * D]) : undefined;
       this.kvUnbiased = biased ? tensor('f32', [T, KV * D]) : undefined;

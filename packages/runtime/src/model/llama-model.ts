@@ -99,16 +99,14 @@ export class LlamaModel {
       this.#linear(a, a.queryRows, a.branch, w.q, w.qBias, a.queryUnbiased); // [T, H·D]
       this.#linear(a, a.keyRows, a.branch, w.k, w.kBias, a.kvUnbiased); // [T, KV·D]
       this.#linear(a, a.valueRows, a.branch, w.v, w.vBias, a.kvUnbiased); // [T, KV·D]
-      backend.copy({ out: a.queryHeads, x: a.queryRows }); // [1, T, H, D]
-      backend.copy({ out: a.keyHeads, x: a.keyRows }); // [1, T, KV, D]
+      // queryHeads and keyHeads are views of queryRows and keyRows: [T, H·D] is [1, T, H, D].
       backend.rope({ out: a.queryRotated, x: a.queryHeads, positions: a.positions, ...rope }); // [1, T, H, D]
       backend.rope({ out: a.keyRotated, x: a.keyHeads, positions: a.positions, ...rope }); // [1, T, KV, D]
       // Append to the cache at positions P..P+T-1.
       backend.copy({ out: cache.keys[layer]!, x: a.keyRotated, outOffset: P * KV * D }); // [1, S, KV, D]
       backend.copy({ out: cache.values[layer]!, x: a.valueRows, outOffset: P * KV * D }); // [1, S, KV, D]
-      const attended = a.queryHeads; // [1, T, H, D] (q by heads is dead once rotated)
-      backend.attention({ out: attended, q: a.queryRotated, k: cache.keys[layer]!, v: cache.values[layer]!, kvLength: P + T, scale: 1 / Math.sqrt(D) });
-      backend.copy({ out: a.queryRows, x: attended }); // [T, H·D]
+      // The output goes to queryHeads (q by heads is dead once rotated), so queryRows holds it as rows.
+      backend.attention({ out: a.queryHeads, q: a.queryRotated, k: cache.keys[layer]!, v: cache.values[layer]!, kvLength: P + T, scale: 1 / Math.sqrt(D) });
       this.#linear(a, a.branch, a.queryRows, w.o, undefined, undefined); // [T, C]
       backend.add({ out: a.afterAttention, a: a.residual, b: a.branch }); // [T, C]
 
