@@ -8,14 +8,14 @@ export interface LayerActivations {
   qRows: Tensor; // [N, H·D]
   kRows: Tensor; // [N, KV·D]
   vRows: Tensor; // [N, KV·D]
-  qHeads: Tensor; // [B, T, H, D]
-  kHeads: Tensor; // [B, T, KV, D]
-  vHeads: Tensor; // [B, T, KV, D]
+  qHeads: Tensor; // [B, T, H, D]: a view of qRows
+  kHeads: Tensor; // [B, T, KV, D]: a view of kRows
+  vHeads: Tensor; // [B, T, KV, D]: a view of vRows
   qRotated: Tensor; // [B, T, H, D]
   kRotated: Tensor; // [B, T, KV, D]
   attended: Tensor; // [B, T, H, D]
   logsumexp: Tensor; // [B, H, T]
-  attendedRows: Tensor; // [N, H·D]
+  attendedRows: Tensor; // [N, H·D]: a view of attended
   middle: Tensor; // [N, C] the residual stream after attention
   ffnNormed: Tensor; // [N, C]
   gate: Tensor; // [N, I]
@@ -33,21 +33,23 @@ export interface ActivationGradients {
   gate: Tensor; // [N, I]
   up: Tensor; // [N, I]
   attendedRows: Tensor; // [N, H·D]
-  attended: Tensor; // [B, T, H, D]
+  attended: Tensor; // [B, T, H, D]: a view of attendedRows
   qRotated: Tensor; // [B, T, H, D]
   kRotated: Tensor; // [B, T, KV, D]
   vHeads: Tensor; // [B, T, KV, D]
   qHeads: Tensor; // [B, T, H, D]
   kHeads: Tensor; // [B, T, KV, D]
-  qRows: Tensor; // [N, H·D]
-  kRows: Tensor; // [N, KV·D]
-  vRows: Tensor; // [N, KV·D]
+  qRows: Tensor; // [N, H·D]: a view of qHeads
+  kRows: Tensor; // [N, KV·D]: a view of kHeads
+  vRows: Tensor; // [N, KV·D]: a view of vHeads
 }
 
 /**
  * Every tensor one forward + backward of a [B, T] batch needs, allocated once per batch shape and
  * reused across steps (allocation is slow on WebGPU and fragments wasm memory). Memory is
- * dominated by the L saved layers: about N · (10·C + 4·I + 6·H·D) floats each, plus N · V for the logits.
+ * dominated by the L saved layers: N · (4·C + 3·I + 3·H·D + 3·KV·D) floats each (plus B·H·T), plus N · V
+ * for the logits. The [N, H·D] and [B, T, H, D] forms of one value are views of one tensor
+ * (`backend.reshape`), not copies.
  */
 export class Activations {
   readonly N: number;
@@ -78,26 +80,33 @@ export class Activations {
     this.targets = this.#tensor('i32', [N]);
     this.positions = this.#tensor('i32', [B, T]);
     this.segmentIds = this.#tensor('i32', [B, T]);
-    const layer = (input: Tensor): LayerActivations => ({
-      input,
-      attentionNormed: f32(N, C),
-      qRows: f32(N, H * D),
-      kRows: f32(N, KV * D),
-      vRows: f32(N, KV * D),
-      qHeads: f32(B, T, H, D),
-      kHeads: f32(B, T, KV, D),
-      vHeads: f32(B, T, KV, D),
-      qRotated: f32(B, T, H, D),
-      kRotated: f32(B, T, KV, D),
-      attended: f32(B, T, H, D),
-      logsumexp: f32(B, H, T),
-      attendedRows: f32(N, H * D),
-      middle: f32(N, C),
-      ffnNormed: f32(N, C),
-      gate: f32(N, I),
-      up: f32(N, I),
-      activated: f32(N, I),
-    });
+    const view = (tensor: Tensor, ...shape: number[]) => backend.reshape(tensor, shape);
+    const layer = (input: Tensor): LayerActivations => {
+      const qRows = f32(N, H * D);
+      const kRows = f32(N, KV * D);
+      const vRows = f32(N, KV * D);
+      const attended = f32(B, T, H, D);
+      return {
+        input,
+        attentionNormed: f32(N, C),
+        qRows,
+        kRows,
+        vRows,
+        qHeads: view(qRows, B, T, H, D),
+        kHeads: view(kRows, B, T, KV, D),
+        vHeads: view(vRows, B, T, KV, D),
+        qRotated: f32(B, T, H, D),
+        kRotated: f32(B, T, KV, D),
+        attended,
+        logsumexp: f32(B, H, T),
+        attendedRows: view(attended, N, H * D),
+        middle: f32(N, C),
+        ffnNormed: f32(N, C),
+        gate: f32(N, I),
+        up: f32(N, I),
+        activated: f32(N, I),
+      };
+    };
     this.layers = [];
     let input = f32(N, C);
     for (let index = 0; index < L; index++) {
@@ -108,6 +117,10 @@ export class Activations {
     this.finalNormed = f32(N, C);
     this.logits = f32(N, V);
     this.loss = f32(1);
+    const attendedRows = f32(N, H * D);
+    const vHeads = f32(B, T, KV, D);
+    const qHeads = f32(B, T, H, D);
+    const kHeads = f32(B, T, KV, D);
     this.gradients = {
       logits: f32(N, V),
       residual: f32(N, C),
@@ -116,16 +129,16 @@ export class Activations {
       activated: f32(N, I),
       gate: f32(N, I),
       up: f32(N, I),
-      attendedRows: f32(N, H * D),
-      attended: f32(B, T, H, D),
+      attendedRows,
+      attended: view(attendedRows, B, T, H, D),
       qRotated: f32(B, T, H, D),
       kRotated: f32(B, T, KV, D),
-      vHeads: f32(B, T, KV, D),
-      qHeads: f32(B, T, H, D),
-      kHeads: f32(B, T, KV, D),
-      qRows: f32(N, H * D),
-      kRows: f32(N, KV * D),
-      vRows: f32(N, KV * D),
+      vHeads,
+      qHeads,
+      kHeads,
+      qRows: view(qHeads, N, H * D),
+      kRows: view(kHeads, N, KV * D),
+      vRows: view(vHeads, N, KV * D),
     };
   }
 

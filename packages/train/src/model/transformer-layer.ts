@@ -46,9 +46,7 @@ export class TransformerLayer {
     p.q.forward(saved.qRows, saved.attentionNormed, scratch, training); // [N, H·D]
     p.k.forward(saved.kRows, saved.attentionNormed, scratch, training); // [N, KV·D]
     p.v.forward(saved.vRows, saved.attentionNormed, scratch, training); // [N, KV·D]
-    backend.copy({ out: saved.qHeads, x: saved.qRows }); // [B, T, H, D]
-    backend.copy({ out: saved.kHeads, x: saved.kRows }); // [B, T, KV, D]
-    backend.copy({ out: saved.vHeads, x: saved.vRows }); // [B, T, KV, D]
+    // qHeads, kHeads, vHeads are views of qRows, kRows, vRows: [N, H·D] is [B, T, H, D].
     backend.rope({ out: saved.qRotated, x: saved.qHeads, positions, ...this.#rope });
     backend.rope({ out: saved.kRotated, x: saved.kHeads, positions, ...this.#rope });
     backend.attentionForTraining({
@@ -60,7 +58,7 @@ export class TransformerLayer {
       segmentIds,
       scale: this.#scale,
     });
-    backend.copy({ out: saved.attendedRows, x: saved.attended }); // [N, H·D]
+    // saved.attendedRows is a view of saved.attended.
     const projected = scratch([activations.N, this.config.hiddenSize]); // [N, C]
     p.o.forward(projected, saved.attendedRows, scratch, training);
     backend.add({ out: saved.middle, a: saved.input, b: projected }); // [N, C]
@@ -98,7 +96,7 @@ export class TransformerLayer {
     backend.copy({ out: g.residual, x: g.middle }); // [N, C]
     activations.zero(g.attendedRows, g.qRotated, g.kRotated, g.vHeads, g.qHeads, g.kHeads, g.normed);
     p.o.backward(g.attendedRows, g.middle, saved.attendedRows); // [N, H·D]
-    backend.copy({ out: g.attended, x: g.attendedRows }); // [B, T, H, D]
+    // g.attended is a view of g.attendedRows.
     backend.attentionBackward({
       dq: g.qRotated,
       dk: g.kRotated,
@@ -114,9 +112,7 @@ export class TransformerLayer {
     });
     backend.ropeBackward({ dx: g.qHeads, dout: g.qRotated, positions, ...this.#rope });
     backend.ropeBackward({ dx: g.kHeads, dout: g.kRotated, positions, ...this.#rope });
-    backend.copy({ out: g.qRows, x: g.qHeads }); // [N, H·D]
-    backend.copy({ out: g.kRows, x: g.kHeads }); // [N, KV·D]
-    backend.copy({ out: g.vRows, x: g.vHeads }); // [N, KV·D]
+    // g.qRows, g.kRows, g.vRows are views of g.qHeads, g.kHeads, g.vHeads.
     p.q.backward(g.normed, g.qRows, saved.attentionNormed); // [N, C]
     p.k.backward(g.normed, g.kRows, saved.attentionNormed);
     p.v.backward(g.normed, g.vRows, saved.attentionNormed);
