@@ -7,7 +7,7 @@
  */
 export { matmul, matmulScratchBytes } from './matmul/matmul';
 export { attention, attentionDecode, attentionMerge, attentionScratchBytes, attentionSplits } from './ops/attention';
-export { rmsnorm, layernorm } from './ops/normalization';
+export { rmsnorm, addRmsnorm, layernorm } from './ops/normalization';
 export { rope } from './ops/rope';
 export { silu, gelu, swiglu, softmax } from './ops/activations';
 export { binary, scale, toHalf } from './ops/elementwise';

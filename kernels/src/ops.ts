@@ -59,6 +59,23 @@ export interface RmsNormParams {
   eps: number;
 }
 
+/**
+ * The residual stream taking a block's output, then normalised for the next block:
+ * `residual += x` (in place), then `out = rmsnorm(residual) · weight` — add and rmsnorm in one
+ * pass (one dispatch on WebGPU instead of two).
+ */
+export interface AddRmsNormParams {
+  /** [rows, C], updated in place to residual + x */
+  residual: Tensor;
+  /** [rows, C] */
+  x: Tensor;
+  /** [rows, C] */
+  out: Tensor;
+  /** [C] */
+  weight: Tensor;
+  eps: number;
+}
+
 export interface LayerNormParams {
   out: Tensor;
   x: Tensor;
@@ -153,6 +170,7 @@ export interface Ops {
   matmul(params: MatmulParams): void;
   attention(params: AttentionParams): void;
   rmsnorm(params: RmsNormParams): void;
+  addRmsnorm(params: AddRmsNormParams): void;
   layernorm(params: LayerNormParams): void;
   rope(params: RopeParams): void;
   /** Row-wise softmax over the last dimension. */
@@ -177,6 +195,7 @@ export const OP_NAMES: readonly OpName[] = [
   'matmul',
   'attention',
   'rmsnorm',
+  'addRmsnorm',
   'layernorm',
   'rope',
   'softmax',

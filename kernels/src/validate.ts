@@ -1,6 +1,7 @@
 import { DTypeNotSupportedError, ShapeMismatchError } from './errors.js';
 import { DTYPES, QUANT_BLOCK_SIZE, isDType, isQuantized, type DType } from './dtype.js';
 import type {
+  AddRmsNormParams,
   ArgmaxParams,
   AttentionParams,
   BinaryParams,
@@ -143,6 +144,18 @@ export function checkRmsNorm({ out, x, weight }: RmsNormParams): RowDims {
   expectDistinct(op, out, [x, weight]);
   const dims = rowsOf(x);
   expectShape(op, 'out', out, x.shape);
+  expectShape(op, 'weight', weight, [dims.C]);
+  return dims;
+}
+
+export function checkAddRmsNorm({ residual, x, out, weight }: AddRmsNormParams): RowDims {
+  const op = 'addRmsnorm';
+  for (const [name, t] of [['residual', residual], ['x', x], ['out', out], ['weight', weight]] as const) expectDType(op, name, t, ['f32']);
+  expectDistinct(op, out, [residual, x, weight]);
+  if (x.storageOwner === residual.storageOwner) throw new ShapeMismatchError(op, 'x', 'a tensor distinct from residual (which is updated in place)', 'residual (or a view of it)');
+  const dims = rowsOf(residual);
+  expectShape(op, 'x', x, residual.shape);
+  expectShape(op, 'out', out, residual.shape);
   expectShape(op, 'weight', weight, [dims.C]);
   return dims;
 }

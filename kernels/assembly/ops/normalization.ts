@@ -1,6 +1,6 @@
 import { horizontalSum, madd, partStart } from '../common/simd';
 
-/** rmsnorm and layernorm over the last dimension; threads take ranges of rows. */
+/** rmsnorm (also after a residual add) and layernorm over the last dimension; threads take ranges of rows. */
 
 export function rmsnorm(thread: i32, threads: i32, out: usize, x: usize, weight: usize, rows: i32, C: i32, eps: f32): void {
   const rowBytes = <usize>C << 2;
@@ -21,17 +21,49 @@ export function rmsnorm(thread: i32, threads: i32, out: usize, x: usize, weight:
       const value = load<f32>(row + (<usize>c << 2));
       squares += value * value;
     }
-    const inverse = <f32>(1 / Math.sqrt(<f64>squares / <f64>C + <f64>eps));
-    const scale = f32x4.splat(inverse);
-    c = 0;
+    scaleRow(target, row, weight, C, <f32>(1 / Math.sqrt(<f64>squares / <f64>C + <f64>eps)));
+  }
+}
+
+/** target[c] = row[c] · inverse · weight[c]. */
+// @ts-ignore: decorator
+@inline
+function scaleRow(target: usize, row: usize, weight: usize, C: i32, inverse: f32): void {
+  const scale = f32x4.splat(inverse);
+  let c = 0;
+  for (; c + 4 <= C; c += 4) {
+    const offset = <usize>c << 2;
+    v128.store(target + offset, f32x4.mul(f32x4.mul(v128.load(row + offset), scale), v128.load(weight + offset)));
+  }
+  for (; c < C; c++) {
+    const offset = <usize>c << 2;
+    store<f32>(target + offset, load<f32>(row + offset) * inverse * load<f32>(weight + offset));
+  }
+}
+
+/** residual += x in place (rows, C), then out = rmsnorm(residual) · weight: the sum is squared as it is stored. */
+export function addRmsnorm(thread: i32, threads: i32, out: usize, residual: usize, x: usize, weight: usize, rows: i32, C: i32, eps: f32): void {
+  const rowBytes = <usize>C << 2;
+  const end = partStart(rows, thread + 1, threads);
+  for (let r = partStart(rows, thread, threads); r < end; r++) {
+    const row = residual + <usize>r * rowBytes;
+    const addend = x + <usize>r * rowBytes;
+    let squares4 = f32x4.splat(0);
+    let c = 0;
     for (; c + 4 <= C; c += 4) {
       const offset = <usize>c << 2;
-      v128.store(target + offset, f32x4.mul(f32x4.mul(v128.load(row + offset), scale), v128.load(weight + offset)));
+      const sum = f32x4.add(v128.load(row + offset), v128.load(addend + offset));
+      v128.store(row + offset, sum);
+      squares4 = madd(sum, sum, squares4);
     }
+    let squares = horizontalSum(squares4);
     for (; c < C; c++) {
       const offset = <usize>c << 2;
-      store<f32>(target + offset, load<f32>(row + offset) * inverse * load<f32>(weight + offset));
+      const sum = load<f32>(row + offset) + load<f32>(addend + offset);
+      store<f32>(row + offset, sum);
+      squares += sum * sum;
     }
+    scaleRow(out + <usize>r * rowBytes, row, weight, C, <f32>(1 / Math.sqrt(<f64>squares / <f64>C + <f64>eps)));
   }
 }
 

@@ -88,6 +88,12 @@ export function rmsnorm(out: FloatArray, x: FloatArray, weight: FloatArray, rows
   }
 }
 
+/** residual += x (rounded to f32 as stored), then out = rmsnorm(residual) · weight. */
+export function addRmsnorm(out: FloatArray, residual: FloatArray, x: FloatArray, weight: FloatArray, rows: number, C: number, eps: number): void {
+  for (let i = 0; i < rows * C; i++) residual[i] = residual[i]! + x[i]!;
+  rmsnorm(out, residual, weight, rows, C, eps);
+}
+
 export function layernorm(
   out: FloatArray,
   x: FloatArray,

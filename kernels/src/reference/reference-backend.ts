@@ -1,6 +1,7 @@
 import type { Backend, BackendInfo } from '../backend.js';
 import type { DType, HostArray } from '../dtype.js';
 import type {
+  AddRmsNormParams,
   ArgmaxParams,
   AttentionParams,
   BinaryParams,
@@ -102,6 +103,12 @@ export class ReferenceBackend implements Backend {
     this.live('rmsnorm', params.out, params.x, params.weight);
     const { rows, C } = check.checkRmsNorm(params);
     kernels.rmsnorm(this.f32(params.out), this.f32(params.x), this.f32(params.weight), rows, C, params.eps);
+  }
+
+  addRmsnorm(params: AddRmsNormParams): void {
+    this.live('addRmsnorm', params.out, params.residual, params.x, params.weight);
+    const { rows, C } = check.checkAddRmsNorm(params);
+    kernels.addRmsnorm(this.f32(params.out), this.f32(params.residual), this.f32(params.x), this.f32(params.weight), rows, C, params.eps);
   }
 
   layernorm(params: LayerNormParams): void {

@@ -135,6 +135,31 @@ function rmsnorm(random: Random): OpCase {
   };
 }
 
+/**
+ * addRmsnorm updates `residual` in place and writes `out`: the case's output holds both, the new
+ * residual then the normalised rows, copied out of the op's own tensors.
+ */
+function addRmsnorm(random: Random): OpCase {
+  const shape = rowShape(random, 40, 700);
+  const C = shape[shape.length - 1]!;
+  const count = size(shape);
+  const eps = random.pick([1e-5, 1e-6]);
+  return {
+    op: 'addRmsnorm',
+    label: `residual[${shape}]`,
+    inputs: { residual: f32(shape, random.normals(count, 2)), x: f32(shape, random.normals(count, 2)), weight: f32([C], random.floats(C, 2)) },
+    output: { dtype: 'f32', shape: [2, ...shape] },
+    run: (backend, { residual, x, weight }, out) => {
+      const normed = backend.tensor('f32', shape);
+      backend.addRmsnorm({ residual: residual!, x: x!, out: normed, weight: weight!, eps });
+      backend.copy({ out, x: residual! });
+      backend.copy({ out, x: normed, outOffset: count });
+      backend.free(normed);
+    },
+    tolerance: F32_TOLERANCE,
+  };
+}
+
 function layernorm(random: Random): OpCase {
   const shape = rowShape(random, 40, 700);
   const C = shape[shape.length - 1]!;
@@ -300,6 +325,7 @@ export const OP_CASES: Record<OpName, OpCaseGenerator> = {
   matmul,
   attention,
   rmsnorm,
+  addRmsnorm,
   layernorm,
   rope,
   softmax: unary('softmax'),

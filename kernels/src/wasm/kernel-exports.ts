@@ -28,6 +28,7 @@ export interface KernelExports {
   attentionMerge(thread: number, threads: number, out: number, partials: number, rows: number, D: number, splits: number): void;
   attentionSplits(kvLength: number): number;
   rmsnorm(thread: number, threads: number, out: number, x: number, weight: number, rows: number, C: number, eps: number): void;
+  addRmsnorm(thread: number, threads: number, out: number, residual: number, x: number, weight: number, rows: number, C: number, eps: number): void;
   layernorm(
     thread: number, threads: number, out: number, x: number, weight: number, bias: number, rows: number, C: number, eps: number,
   ): void;
@@ -98,6 +99,7 @@ export const KERNEL_NAMES = [
   'attentionDecode',
   'attentionMerge',
   'rmsnorm',
+  'addRmsnorm',
   'layernorm',
   'rope',
   'silu',

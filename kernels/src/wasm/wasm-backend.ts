@@ -2,6 +2,7 @@ import type { Backend, BackendInfo } from '../backend.js';
 import { byteLength, hostArrayFor, type DType, type HostArray } from '../dtype.js';
 import { CriaKernelError, ShapeMismatchError } from '../errors.js';
 import type {
+  AddRmsNormParams,
   ArgmaxParams,
   AttentionParams,
   BinaryParams,
@@ -206,6 +207,13 @@ export class WasmBackend implements Backend, TrainingOps {
     this.#assertLive('rmsnorm', out, x, weight);
     const { rows, C } = check.checkRmsNorm(params);
     this.#run(this.#threadsFor(rows * C), 'rmsnorm', this.#at(out), this.#at(x), this.#at(weight), rows, C, eps);
+  }
+
+  addRmsnorm(params: AddRmsNormParams): void {
+    const { out, residual, x, weight, eps } = params;
+    this.#assertLive('addRmsnorm', out, residual, x, weight);
+    const { rows, C } = check.checkAddRmsNorm(params);
+    this.#run(this.#threadsFor(rows * C), 'addRmsnorm', this.#at(out), this.#at(residual), this.#at(x), this.#at(weight), rows, C, eps);
   }
 
   layernorm(params: LayerNormParams): void {

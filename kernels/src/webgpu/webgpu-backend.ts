@@ -2,6 +2,7 @@ import type { Backend, BackendInfo } from '../backend.js';
 import { hostArrayFor, isQuantized, QUANT_BLOCK_SIZE, type DType, type HostArray } from '../dtype.js';
 import { CriaKernelError, DeviceLostError, ResourceLimitError, ShapeMismatchError } from '../errors.js';
 import type {
+  AddRmsNormParams,
   ArgmaxParams,
   AttentionParams,
   BinaryParams,
@@ -26,7 +27,7 @@ import { copy } from './ops/copy.js';
 import { binary, scale, swiglu, unary } from './ops/elementwise.js';
 import { embedding } from './ops/embedding.js';
 import { matmul } from './ops/matmul.js';
-import { argmax, layernorm, rmsnorm, softmax } from './ops/normalization.js';
+import { addRmsnorm, argmax, layernorm, rmsnorm, softmax } from './ops/normalization.js';
 import type { OpContext } from './ops/op-context.js';
 import { rope } from './ops/rope.js';
 import { PipelineCache } from './pipeline-cache.js';
@@ -217,6 +218,11 @@ export class WebGPUBackend implements Backend, TrainingOps, OpContext {
   rmsnorm(params: RmsNormParams): void {
     this.#live('rmsnorm', params.out, params.x, params.weight);
     rmsnorm(this, params);
+  }
+
+  addRmsnorm(params: AddRmsNormParams): void {
+    this.#live('addRmsnorm', params.out, params.residual, params.x, params.weight);
+    addRmsnorm(this, params);
   }
 
   layernorm(params: LayerNormParams): void {

@@ -1,5 +1,5 @@
-import type { ArgmaxParams, LayerNormParams, RmsNormParams, UnaryParams } from '../../ops.js';
-import { checkArgmax, checkLayerNorm, checkRmsNorm, checkUnary } from '../../validate.js';
+import type { AddRmsNormParams, ArgmaxParams, LayerNormParams, RmsNormParams, UnaryParams } from '../../ops.js';
+import { checkAddRmsNorm, checkArgmax, checkLayerNorm, checkRmsNorm, checkUnary } from '../../validate.js';
 import { f32, grid, u32, type OpContext } from './op-context.js';
 
 /** The row-wise ops: one workgroup per row of the last dimension. */
@@ -14,6 +14,23 @@ export function rmsnorm(context: OpContext, params: RmsNormParams): void {
       context.binding(params.weight, 'rmsnorm', 'weight'),
       undefined,
       context.binding(params.out, 'rmsnorm', 'out'),
+    ],
+    [u32(rows), u32(C), f32(params.eps)],
+    grid(rows),
+  );
+}
+
+export function addRmsnorm(context: OpContext, params: AddRmsNormParams): void {
+  const { rows, C } = checkAddRmsNorm(params);
+  if (rows === 0) return;
+  context.recorder.dispatch(
+    context.pipelines.get('normalization', 'add_rmsnorm'),
+    [
+      context.binding(params.x, 'addRmsnorm', 'x'),
+      context.binding(params.weight, 'addRmsnorm', 'weight'),
+      undefined,
+      context.binding(params.out, 'addRmsnorm', 'out'),
+      context.binding(params.residual, 'addRmsnorm', 'residual'),
     ],
     [u32(rows), u32(C), f32(params.eps)],
     grid(rows),

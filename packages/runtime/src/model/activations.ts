@@ -12,15 +12,15 @@ export interface LoraBuffers {
 /**
  * The forward's intermediate tensors for a chunk of T tokens, allocated once and reused by every
  * layer and by every later chunk of the same length (each decode step is T = 1): the footprint is
- * one layer's worth, not one per layer, and a decode step allocates nothing. The ops refuse an
- * output that aliases an input, so three [T, C] buffers rotate through the residual stream:
+ * one layer's worth, not one per layer, and a decode step allocates nothing. The residual stream
+ * stays in `residual`, which `addRmsnorm` updates in place as it normalises it for the next block:
  *
- *   branch   ← rmsnorm(residual)          (h; q, k, v read it)
- *   branch   ← attendedRows · Woᵀ         (h is dead)
- *   afterAttention ← residual + branch
- *   branch   ← rmsnorm(afterAttention)    (h2; gate, up read it)
- *   branch   ← activated · Wdownᵀ         (h2 is dead)
- *   residual ← afterAttention + branch    (the next layer's input)
+ *   branch      ← rmsnorm(residual)                  (layer 0 only; h: q, k, v read it)
+ *   blockOutput ← attendedRows · Woᵀ
+ *   residual += blockOutput; branch ← rmsnorm(residual)   (h2: gate, up read it)
+ *   blockOutput ← activated · Wdownᵀ
+ *   residual += blockOutput; branch ← rmsnorm(residual)   (the next layer's h, or after the last
+ *                                                         layer the final norm's output)
  *
  * q and k by heads are views of the matmul outputs (`backend.reshape`: same bytes, no copy), and so
  * is the attention output's row form of its [1, T, H, D] result.
@@ -30,7 +30,7 @@ export class Activations {
   readonly positions: Tensor; // [1, T] i32
   readonly residual: Tensor; // [T, C]
   readonly branch: Tensor; // [T, C]
-  readonly afterAttention: Tensor; // [T, C]
+  readonly blockOutput: Tensor; // [T, C]: an attention or MLP block's output, before the residual add
   readonly queryRows: Tensor; // [T, H·D]: q, then the attention output as rows
   readonly queryHeads: Tensor; // [1, T, H, D]: a view of queryRows
   readonly queryRotated: Tensor; // [1, T, H, D]
@@ -44,9 +44,8 @@ export class Activations {
   readonly gate: Tensor; // [T, I]
   readonly up: Tensor; // [T, I]
   readonly activated: Tensor; // [T, I]
-  /** The last position's hidden state, when T > 1 (for T = 1 it is `residual` itself). */
-  readonly lastRow: Tensor | undefined; // [1, C]
-  readonly lastNormed: Tensor; // [1, C]
+  /** The last position's normalised hidden state, when T > 1 (for T = 1 it is `branch` itself). */
+  readonly lastNormed: Tensor | undefined; // [1, C]
   readonly logits: Tensor; // [1, V]
   readonly #all: Tensor[] = [];
   readonly #lora = new Map<string, LoraBuffers>();
@@ -66,7 +65,7 @@ export class Activations {
       this.positions = tensor('i32', [1, T]);
       this.residual = tensor('f32', [T, C]);
       this.branch = tensor('f32', [T, C]);
-      this.afterAttention = tensor('f32', [T, C]);
+      this.blockOutput = tensor('f32', [T, C]);
       this.queryRows = tensor('f32', [T, H * D]);
       this.queryHeads = backend.reshape(this.queryRows, [1, T, H, D]);
       this.queryRotated = tensor('f32', [1, T, H, D]);
@@ -79,8 +78,7 @@ export class Activations {
       this.gate = tensor('f32', [T, I]);
       this.up = tensor('f32', [T, I]);
       this.activated = tensor('f32', [T, I]);
-      this.lastRow = T > 1 ? tensor('f32', [1, C]) : undefined;
-      this.lastNormed = tensor('f32', [1, C]);
+      this.lastNormed = T > 1 ? tensor('f32', [1, C]) : undefined;
       this.logits = tensor('f32', [1, V]);
     } catch (error) {
       this.dispose();

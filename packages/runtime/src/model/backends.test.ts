@@ -1,4 +1,4 @@
-import { createBackend, type BackendName } from '@cria/kernels';
+import { createBackend, createWebGPUBackend, type BackendName } from '@cria/kernels';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../loading/load-model.js';
 import type { KvCacheType } from './kv-cache.js';
@@ -85,4 +85,24 @@ describe.each(MODELS)('%s %s, %s KV cache', (arch, file, kvCacheType, exact) => 
       }
     }
   }, 120_000);
+});
+
+describe('a decode step on WebGPU', () => {
+  it('is one submit and 16 dispatches per layer (residual adds fused into the rmsnorms)', async () => {
+    const backend = await createWebGPUBackend();
+    try {
+      const { model } = await loadModel(`${files.llama}/hf`, backend);
+      const cache = model.createCache(PROMPT.length + 1, 'f16');
+      await model.forward(PROMPT, cache);
+      const before = { ...backend.stats };
+      await model.forward([7], cache);
+      const layers = model.config.numLayers;
+      expect(backend.stats.submits - before.submits).toBe(1);
+      // Per layer: q, k, v, o, gate, up, down matmuls; 2 ropes; 2 f16 cache writes; attention; swiglu;
+      // 2 addRmsnorms. Around them: embedding, the first rmsnorm, the output head.
+      expect(backend.stats.dispatches - before.dispatches).toBe(layers * 16 + 3);
+    } finally {
+      backend.dispose();
+    }
+  });
 });

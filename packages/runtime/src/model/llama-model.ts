@@ -91,11 +91,12 @@ export class LlamaModel {
     backend.write(a.tokenIds, Int32Array.from(ids)); // [T]
     backend.write(a.positions, Int32Array.from({ length: T }, (_, t) => P + t)); // [1, T]
     backend.embedding({ out: a.residual, table: weights.embedding, ids: a.tokenIds }); // [T, C]
+    backend.rmsnorm({ out: a.branch, x: a.residual, weight: weights.layers[0]!.attentionNorm, eps }); // [T, C]
 
-    for (let layer = 0; layer < this.config.numLayers; layer++) {
+    const L = this.config.numLayers;
+    for (let layer = 0; layer < L; layer++) {
       const w = weights.layers[layer]!;
-      // Attention block.
-      backend.rmsnorm({ out: a.branch, x: a.residual, weight: w.attentionNorm, eps }); // [T, C]
+      // Attention block; a.branch holds rmsnorm(residual) with this layer's attention norm.
       this.#linear(a, a.queryRows, a.branch, w.q, w.qBias, a.queryUnbiased); // [T, H·D]
       this.#linear(a, a.keyRows, a.branch, w.k, w.kBias, a.kvUnbiased); // [T, KV·D]
       this.#linear(a, a.valueRows, a.branch, w.v, w.vBias, a.kvUnbiased); // [T, KV·D]
@@ -107,16 +108,17 @@ export class LlamaModel {
       backend.copy({ out: cache.values[layer]!, x: a.valueRows, outOffset: P * KV * D }); // [1, S, KV, D]
       // The output goes to queryHeads (q by heads is dead once rotated), so queryRows holds it as rows.
       backend.attention({ out: a.queryHeads, q: a.queryRotated, k: cache.keys[layer]!, v: cache.values[layer]!, kvLength: P + T, scale: 1 / Math.sqrt(D) });
-      this.#linear(a, a.branch, a.queryRows, w.o, undefined, undefined); // [T, C]
-      backend.add({ out: a.afterAttention, a: a.residual, b: a.branch }); // [T, C]
+      this.#linear(a, a.blockOutput, a.queryRows, w.o, undefined, undefined); // [T, C]
+      backend.addRmsnorm({ residual: a.residual, x: a.blockOutput, out: a.branch, weight: w.ffnNorm, eps }); // [T, C]
 
       // MLP block (SwiGLU).
-      backend.rmsnorm({ out: a.branch, x: a.afterAttention, weight: w.ffnNorm, eps }); // [T, C]
       this.#linear(a, a.gate, a.branch, w.gate, undefined, undefined); // [T, I]
       this.#linear(a, a.up, a.branch, w.up, undefined, undefined); // [T, I]
       backend.swiglu({ out: a.activated, gate: a.gate, up: a.up }); // [T, I]
-      this.#linear(a, a.branch, a.activated, w.down, undefined, undefined); // [T, C]
-      backend.add({ out: a.residual, a: a.afterAttention, b: a.branch }); // [T, C]
+      this.#linear(a, a.blockOutput, a.activated, w.down, undefined, undefined); // [T, C]
+      // The residual add, then the next layer's attention norm, or after the last layer the final norm.
+      const nextNorm = layer + 1 < L ? weights.layers[layer + 1]!.attentionNorm : weights.finalNorm;
+      backend.addRmsnorm({ residual: a.residual, x: a.blockOutput, out: a.branch, weight: nextNorm, eps }); // [T, C]
     }
     cache.tokens.push(...ids);
     if (!wantLogits) {
@@ -124,24 +126,22 @@ export class LlamaModel {
       return new Float32Array(0);
     }
 
-    // Only the rows whose logits are wanted go through the final norm and the output head.
+    // a.branch holds every row through the final norm; only the wanted rows go through the output head.
     if (allLogits) {
       const logits = backend.tensor('f32', [T, V]); // [T, V]
       try {
-        backend.rmsnorm({ out: a.branch, x: a.residual, weight: weights.finalNorm, eps }); // [T, C]
         backend.matmul({ out: logits, a: a.branch, b: weights.lmHead, transposeB: true });
         return (await backend.read(logits)) as Float32Array;
       } finally {
         if (!logits.freed) backend.free(logits);
       }
     }
-    let last = a.residual; // [1, C] when T = 1
-    if (a.lastRow) {
-      last = a.lastRow;
-      backend.copy({ out: last, x: a.residual, xOffset: (T - 1) * C, count: C }); // [1, C]
+    let last = a.branch; // [1, C] when T = 1
+    if (a.lastNormed) {
+      last = a.lastNormed;
+      backend.copy({ out: last, x: a.branch, xOffset: (T - 1) * C, count: C }); // [1, C]
     }
-    backend.rmsnorm({ out: a.lastNormed, x: last, weight: weights.finalNorm, eps }); // [1, C]
-    backend.matmul({ out: a.logits, a: a.lastNormed, b: weights.lmHead, transposeB: true }); // [1, V]
+    backend.matmul({ out: a.logits, a: last, b: weights.lmHead, transposeB: true }); // [1, V]
     if (into) return readInto(backend, a.logits, into);
     return (await backend.read(a.logits)) as Float32Array;
   }
