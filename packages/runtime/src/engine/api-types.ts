@@ -136,7 +136,7 @@ export interface EngineOptions {
   /**
    * Element type of the KV cache: 'f16' halves its memory (llama.cpp's default), 'f32' keeps keys
    * and values unrounded. Default: 'f16' on WebGPU, 'f32' on wasm and reference (wasm widens f16
-   * in software: its attention runs 1.3–1.8× slower on an f16 cache).
+   * in software: its decode attention runs 1.2–1.5× slower on an f16 cache).
    */
   kvCacheType?: KvCacheType;
   onProgress?: (progress: LoadProgress) => void;

@@ -10,8 +10,9 @@ export type KvCacheType = 'f16' | 'f32';
 
 /**
  * f16 where reading it is free: WebGPU widens f16 in the load (and the cache is GPU memory, the
- * scarcer kind). wasm has no f16 loads, so widening in software makes its attention kernel 1.3–1.8×
- * slower (kernels bench, attention over 128–2048 keys, decode and prefill): f32 there.
+ * scarcer kind). wasm has no f16 loads, so widening in software makes its decode attention 1.2–1.5×
+ * slower (kernels bench, attention over 128–2048 keys; prefill widens each block once per tile of
+ * query rows and runs at f32 speed): f32 there, since decode is what a chat waits on.
  */
 export function defaultKvCacheType(backend: BackendName): KvCacheType {
   return backend === 'webgpu' ? 'f16' : 'f32';
