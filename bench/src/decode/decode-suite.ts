@@ -61,9 +61,19 @@ interface Settings {
   childTimeoutMs: number;
   quietWaitMs: number;
   quietCores: number;
+  /**
+   * Before each timed pass, up to this long waiting for the machine (the idle peer child included)
+   * to go quiet: a child that has just finished its pass may still have threads polling for work,
+   * and a 150 ms prefill started under that tail is what gets timed. 0 skips the wait.
+   */
+  settleWaitMs: number;
   /** The long-context phase: the CPU impls again, prefilling a long prompt and decoding deep into the cache. */
   long: { promptTokens: number; generate: number; contextSize: number };
 }
+
+/** "Quiet" before a timed pass: under a quarter of a core busy outside the parent, over 100 ms. */
+const SETTLED_CORES = 0.25;
+const SETTLE_LOOK_MS = 100;
 
 const FULL: Settings = {
   models: FULL_MODELS,
@@ -76,6 +86,7 @@ const FULL: Settings = {
   childTimeoutMs: 420_000,
   quietWaitMs: 20_000,
   quietCores: 0.5,
+  settleWaitMs: 2_000,
   long: { promptTokens: 2048, generate: 32, contextSize: 2304 },
 };
 
@@ -90,6 +101,7 @@ const QUICK: Settings = {
   childTimeoutMs: 120_000,
   quietWaitMs: 0,
   quietCores: 0.5,
+  settleWaitMs: 0,
   long: { promptTokens: 40, generate: 4, contextSize: 64 },
 };
 
@@ -175,6 +187,7 @@ export async function runDecodeSuite(options: DecodeSuiteOptions): Promise<Resul
       processes: 'each (impl, model) in a fresh Node; peak RSS = process.resourceUsage().maxRSS at its end (llama.cpp mmaps the file: its touched pages count)',
       webgpu: `probe first (8-token prompt, 4 decode steps, after a warm-up that compiles pipelines); the full run is skipped when the probe predicts over ${settings.webgpuCapMs / 1000} s, and a model with more weights than one already over it gets only its counters (1-token prefill, one decode step)`,
       quiet_wait: `before each model's children start, up to ${settings.quietWaitMs / 1000} s of waiting for other processes to use < ${settings.quietCores} cores; other_cores is what they used during that impl's own timed passes (the peer child's turns excluded)`,
+      settle: `before each timed pass, up to ${settings.settleWaitMs / 1000} s of waiting until other processes, the idle peer child included, use < ${SETTLED_CORES} cores over ${SETTLE_LOOK_MS} ms (a child that has just finished its pass may still have threads polling for work)`,
     },
     rows,
     elapsed_s: Math.round((performance.now() - started) / 100) / 10,
@@ -298,6 +311,7 @@ async function runInterleaved(
       if (players.length === 0 || (round > 0 && players.some((turn) => turn.timedMs >= settings.budgetMs))) break;
       for (const turn of round % 2 === 0 ? players : [...players].reverse()) {
         try {
+          if (settings.settleWaitMs > 0) await waitForQuiet(SETTLED_CORES, settings.settleWaitMs, SETTLE_LOOK_MS);
           const repetition = await turn.child!.repetition();
           turn.timedMs += repetition.prefillMs + repetition.decodeMs;
         } catch (error) {
