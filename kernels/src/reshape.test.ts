@@ -65,7 +65,10 @@ describe.each(BACKENDS)('reshape on $label', ({ create }) => {
     expect(() => backend.reshape(x, [-2, -6])).toThrow(ShapeMismatchError);
     expect(() => backend.reshape(x, [2.5, 4.8])).toThrow(ShapeMismatchError);
     expect(() => backend.scale({ out: backend.reshape(x, [12]), x: backend.reshape(x, [3, 4]), factor: 2 })).toThrow(/a tensor distinct from the inputs/);
-    backend.free(x);
+    // addRmsnorm updates `residual` in place: adding a view of it to itself is refused too.
+    const [out, weight] = [backend.tensor('f32', [2, 6]), backend.tensor('f32', [6])];
+    expect(() => backend.addRmsnorm({ residual: x, x: backend.reshape(x, [2, 6]), out, weight, eps: 1e-5 })).toThrow(/residual should be a tensor distinct from the inputs/);
+    for (const t of [x, out, weight]) backend.free(t);
   });
 });
 

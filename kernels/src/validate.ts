@@ -59,9 +59,10 @@ export function expectRank(op: string, name: string, t: Tensor, ranks: readonly 
   if (!ranks.includes(t.rank)) throw new ShapeMismatchError(op, name, `rank ${ranks.join(' or ')}`, describe(t));
 }
 
-export function expectDistinct(op: string, out: Tensor, inputs: readonly Tensor[]): void {
-  if (inputs.some((input) => input.storageOwner === out.storageOwner)) {
-    throw new ShapeMismatchError(op, 'out', 'a tensor distinct from the inputs', 'an input tensor (or a view of one)');
+/** `written` (the op's `out` unless named) shares no storage with `inputs`, views included. */
+export function expectDistinct(op: string, written: Tensor, inputs: readonly Tensor[], name = 'out'): void {
+  if (inputs.some((input) => input.storageOwner === written.storageOwner)) {
+    throw new ShapeMismatchError(op, name, 'a tensor distinct from the inputs', 'an input tensor (or a view of one)');
   }
 }
 
@@ -152,7 +153,7 @@ export function checkAddRmsNorm({ residual, x, out, weight }: AddRmsNormParams):
   const op = 'addRmsnorm';
   for (const [name, t] of [['residual', residual], ['x', x], ['out', out], ['weight', weight]] as const) expectDType(op, name, t, ['f32']);
   expectDistinct(op, out, [residual, x, weight]);
-  if (x.storageOwner === residual.storageOwner) throw new ShapeMismatchError(op, 'x', 'a tensor distinct from residual (which is updated in place)', 'residual (or a view of it)');
+  expectDistinct(op, residual, [x, weight], 'residual'); // updated in place
   const dims = rowsOf(residual);
   expectShape(op, 'x', x, residual.shape);
   expectShape(op, 'out', out, residual.shape);
