@@ -95,6 +95,18 @@ describe('malformed tokenizer.json gives typed errors naming the field', () => {
     expect(load).toThrow(/model\.merges\[5\].*notatoken/s);
   });
 
+  test.each([['a string with no space', 'Ġthe'], ['a pair of three', ['a', 'b', 'c']], ['a pair with a number', ['a', 7]], ['a number', 42]])('a merge that is %s', (_, merge) => {
+    const load = variant((json) => json['model'].merges.splice(7, 0, merge));
+    expect(load).toThrow(TokenizerFormatError);
+    expect(load).toThrow(/model\.merges\[7\].*"left right" string or a \[left, right\] pair/s);
+  });
+
+  test('a vocabulary id that is not a non-negative integer', () => {
+    const load = variant((json) => (json['model'].vocab['Ġthe'] = 1.5));
+    expect(load).toThrow(TokenizerFormatError);
+    expect(load).toThrow(/model\.vocab\["Ġthe"\].*non-negative integer/s);
+  });
+
   test('a bad regex', () => {
     const load = variant((json) => (json['pre_tokenizer'].pretokenizers[0].pattern.Regex = '(\\p{L}+'));
     expect(load).toThrow(TokenizerRegexError);

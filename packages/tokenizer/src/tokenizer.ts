@@ -72,7 +72,7 @@ export class Tokenizer {
   constructor(private readonly parts: TokenizerParts) {
     this.config = parts.config;
     const table: string[] = [];
-    for (const [token, id] of parts.model.vocab) table[id] = token;
+    parts.model.vocab.forEach((id, token) => (table[id] = token)); // no [token, id] array per entry
     for (const token of parts.addedTokens) {
       table[token.id] = token.content;
       this.addedById.set(token.id, token);

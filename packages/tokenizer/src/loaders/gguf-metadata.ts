@@ -31,16 +31,17 @@ export function tokenizerFromGguf(metadata: GgufMetadata): Tokenizer {
   const model = metadata['tokenizer.ggml.model'];
   const tokens = stringArray(metadata, 'tokenizer.ggml.tokens');
   const types = numberArray(metadata, 'tokenizer.ggml.token_type', tokens.length) ?? new Array<number>(tokens.length).fill(1);
-  // No prototype: tokens such as "constructor" and "__proto__" are ordinary keys.
-  const vocab: Record<string, number> = Object.create(null);
-  tokens.forEach((token, id) => {
-    if (!Object.hasOwn(vocab, token)) vocab[token] = id;
-  });
-  const addedTokens = tokens.flatMap((content, id) =>
-    types[id] === CONTROL || types[id] === USER_DEFINED || types[id] === UNKNOWN
-      ? [{ id, content, special: types[id] !== USER_DEFINED, normalized: false, lstrip: false, rstrip: false, single_word: false }]
-      : [],
-  );
+  // A Map, which the BPE model takes as is: a JSON-shaped record would be copied into one.
+  const vocab = new Map<string, number>();
+  const addedTokens: object[] = [];
+  for (let id = 0; id < tokens.length; id++) {
+    const content = tokens[id]!;
+    if (!vocab.has(content)) vocab.set(content, id); // a repeated token keeps its first id
+    const type = types[id];
+    if (type === CONTROL || type === USER_DEFINED || type === UNKNOWN) {
+      addedTokens.push({ id, content, special: type !== USER_DEFINED, normalized: false, lstrip: false, rstrip: false, single_word: false });
+    }
+  }
   const bosId = optionalId(metadata, 'tokenizer.ggml.bos_token_id');
   const eosId = optionalId(metadata, 'tokenizer.ggml.eos_token_id');
   const config = {

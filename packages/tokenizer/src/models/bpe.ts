@@ -8,8 +8,13 @@ import { byteLevelSpans, characterSpans, type SpanSource } from './token-spans.j
 export interface BpeOptions {
   /** token → id, from `model.vocab`. */
   vocab: Map<string, number>;
-  /** Ordered merges, each as its two parts; the index is the rank. */
-  merges: ReadonlyArray<readonly [string, string]>;
+  /**
+   * Ordered merges, the index is the rank: each as tokenizer.json writes it, a `"left right"` string
+   * (split at the first space after the first character) or a `[left, right]` pair. Kept in that
+   * form and split while the pair table is built: 280k merges (Llama 3) split up front were ~30 MiB
+   * of short-lived arrays and strings.
+   */
+  merges: ReadonlyArray<string | readonly [string, string]>;
   unkToken: string | null;
   byteFallback: boolean;
   fuseUnk: boolean;
@@ -54,7 +59,21 @@ export class BpeModel {
     const field = options.field ?? 'model';
     this.vocab = options.vocab;
     this.pairs = new PairTable(options.merges.length);
-    options.merges.forEach(([left, right], rank) => {
+    const merges = options.merges;
+    for (let rank = 0; rank < merges.length; rank++) {
+      const merge: unknown = merges[rank];
+      let left: string;
+      let right: string;
+      const space = typeof merge === 'string' ? merge.indexOf(' ', 1) : -1;
+      if (space > 0) {
+        left = (merge as string).slice(0, space);
+        right = (merge as string).slice(space + 1);
+      } else if (Array.isArray(merge) && merge.length === 2 && typeof merge[0] === 'string' && typeof merge[1] === 'string') {
+        left = merge[0];
+        right = merge[1];
+      } else {
+        throw new TokenizerFormatError(`${field}.merges[${rank}]`, 'a "left right" string or a [left, right] pair', merge);
+      }
       const leftId = this.vocab.get(left);
       const rightId = this.vocab.get(right);
       const resultId = this.vocab.get(left + right);
@@ -63,7 +82,7 @@ export class BpeModel {
         throw new TokenizerFormatError(`${field}.merges[${rank}]`, `a merge of two tokens of ${field}.vocab whose concatenation is also in it`, `${left} ${right}`, `The token ${JSON.stringify(missing)} is not in the vocabulary: the merges and the vocabulary come from different tokenizers, or the file was edited`);
       }
       this.pairs.set(leftId, rightId, rank, resultId);
-    });
+    }
     this.unkId = options.unkToken === null ? -1 : (this.vocab.get(options.unkToken) ?? -1);
     if (options.unkToken !== null && this.unkId === -1) {
       throw new TokenizerFormatError(`${field}.unk_token`, 'a token of the vocabulary', options.unkToken);
@@ -248,32 +267,31 @@ export function bpeOptionsFromJson(model: unknown): BpeOptions {
   if (vocabObject === null || typeof vocabObject !== 'object' || Array.isArray(vocabObject)) {
     throw new TokenizerFormatError('model.vocab', 'an object mapping token to id', vocabObject);
   }
-  const vocab = new Map<string, number>();
-  for (const [token, id] of Object.entries(vocabObject as Record<string, unknown>)) {
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) throw new TokenizerFormatError(`model.vocab[${JSON.stringify(token)}]`, 'a non-negative integer id', id);
-    vocab.set(token, id);
-  }
-  const rawMerges = spec['merges'];
-  if (!Array.isArray(rawMerges)) throw new TokenizerFormatError('model.merges', 'an array of "left right" strings or [left, right] pairs', rawMerges);
-  const merges = rawMerges.map((merge, index): [string, string] => {
-    if (typeof merge === 'string') {
-      const space = merge.indexOf(' ', 1);
-      if (space > 0) return [merge.slice(0, space), merge.slice(space + 1)];
-    } else if (Array.isArray(merge) && merge.length === 2 && typeof merge[0] === 'string' && typeof merge[1] === 'string') {
-      return [merge[0], merge[1]];
-    }
-    throw new TokenizerFormatError(`model.merges[${index}]`, 'a "left right" string or a [left, right] pair', merge);
-  });
+  // A Map is taken as is (tokenizerFromGguf builds one; JSON never gives one).
+  const vocab = vocabObject instanceof Map ? (vocabObject as Map<string, number>) : vocabFromRecord(vocabObject as Record<string, unknown>);
+  const merges: unknown = spec['merges'];
+  if (!Array.isArray(merges)) throw new TokenizerFormatError('model.merges', 'an array of "left right" strings or [left, right] pairs', merges);
   for (const key of ['continuing_subword_prefix', 'end_of_word_suffix'] as const) {
     if (typeof spec[key] === 'string' && spec[key] !== '') throw new UnsupportedComponentError(`model.${key}`, String(spec[key]), ['null', '""']);
   }
   if (typeof spec['dropout'] === 'number' && spec['dropout'] !== 0) throw new UnsupportedComponentError('model.dropout', String(spec['dropout']), ['null', '0']);
   return {
     vocab,
-    merges,
+    merges: merges as Array<string | [string, string]>, // each one checked by BpeModel as it splits it
     unkToken: typeof spec['unk_token'] === 'string' ? spec['unk_token'] : null,
     byteFallback: spec['byte_fallback'] === true,
     fuseUnk: spec['fuse_unk'] === true,
     ignoreMerges: spec['ignore_merges'] === true,
   };
+}
+
+function vocabFromRecord(record: Record<string, unknown>): Map<string, number> {
+  // Object.keys, not Object.entries: no [token, id] array per entry (128k of them for Llama 3).
+  const vocab = new Map<string, number>();
+  for (const token of Object.keys(record)) {
+    const id = record[token];
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) throw new TokenizerFormatError(`model.vocab[${JSON.stringify(token)}]`, 'a non-negative integer id', id);
+    vocab.set(token, id);
+  }
+  return vocab;
 }

@@ -49,6 +49,9 @@ export class GgufFile implements WeightReader {
       let bytes = await source.read(0, Math.min(source.size, INITIAL_HEADER_READ));
       for (;;) {
         try {
+          // Scan passes (no string arrays decoded) until the bytes hold the whole header, then one
+          // full parse: a 128k-token vocabulary is decoded once, not once per read that fell short.
+          parseGgufHeader(source.name, source.size, bytes, true);
           const header = parseGgufHeader(source.name, source.size, bytes);
           return new GgufFile(source, header.version, header.metadata, header.tensors, header.alignment, header.dataOffset);
         } catch (error) {

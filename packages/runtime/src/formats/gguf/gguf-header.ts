@@ -47,9 +47,14 @@ export interface GgufHeader {
   readonly dataOffset: number;
 }
 
-/** Parses the header from the first `bytes` of a file of `fileSize` bytes (throws NeedMoreBytes if they are too few). */
-export function parseGgufHeader(file: string, fileSize: number, bytes: Uint8Array): GgufHeader {
+/**
+ * Parses the header from the first `bytes` of a file of `fileSize` bytes (throws NeedMoreBytes if
+ * they are too few). `scan`: check everything and find where the header ends, but leave arrays of
+ * strings empty instead of decoding them — a cheap pass to repeat while the bytes read grow.
+ */
+export function parseGgufHeader(file: string, fileSize: number, bytes: Uint8Array, scan = false): GgufHeader {
   const cursor = new HeaderCursor(bytes, fileSize, file);
+  cursor.scan = scan;
   const version = readPreamble(cursor);
   const tensorCount = readCount(cursor, 'tensor_count', MAX_GGUF_TENSORS, MIN_TENSOR_INFO_BYTES);
   const keyCount = readCount(cursor, 'metadata_kv_count', MAX_GGUF_KEYS, MIN_KEY_VALUE_BYTES);
@@ -169,7 +174,15 @@ function readItems(cursor: HeaderCursor, itemType: GgufValueType, count: number,
     case 'u64': return new BigUint64Array(cursor.copy(count * 8, what, key));
     case 'i64': return new BigInt64Array(cursor.copy(count * 8, what, key));
     case 'bool': return Array.from(new Uint8Array(cursor.copy(count, what, key)), (byte) => readBool(cursor, byte, key));
-    case 'string': return Array.from({ length: count }, (_, i) => cursor.string(`item ${i} of ${what}`, key));
+    case 'string': {
+      if (cursor.scan) {
+        for (let i = 0; i < count; i++) cursor.skipString(what, key, i);
+        return [];
+      }
+      const strings = new Array<string>(count);
+      for (let i = 0; i < count; i++) strings[i] = cursor.string(what, key, i);
+      return strings;
+    }
     case 'array': return Array.from({ length: count }, () => readArray(cursor, key, depth + 1));
   }
 }

@@ -221,6 +221,34 @@ describe('GGUF rejects malformed files', () => {
     expect(error.message).toMatch(/metadata key #0 claims 4611686018427387904 bytes/);
   });
 
+  it('a string item that is cut short or not UTF-8, naming the item', async () => {
+    const tokens = (third: (writer: ByteWriter) => void) => (writer: ByteWriter) => {
+      writer.string('tokenizer.ggml.tokens');
+      writer.u32(9);
+      writer.u32(8);
+      writer.u64(3);
+      writer.string('a');
+      writer.string('b');
+      third(writer);
+    };
+    const long = await rejection(rawGguf({ keys: [tokens((writer) => writer.u64(1n << 61n))], dataBytes: 64 }));
+    expect(long).toMatchObject({ code: 'truncated', subject: 'tokenizer.ggml.tokens' });
+    expect(long.message).toMatch(/item 2 of array 'tokenizer.ggml.tokens' claims 2305843009213693952 bytes/);
+    const invalid = await rejection(
+      rawGguf({
+        keys: [
+          tokens((writer) => {
+            writer.u64(2);
+            writer.u8(0xc3);
+            writer.u8(0x28);
+          }),
+        ],
+      }),
+    );
+    expect(invalid).toMatchObject({ code: 'invalid-utf8', subject: 'tokenizer.ggml.tokens' });
+    expect(invalid.message).toMatch(/item 2 of array 'tokenizer.ggml.tokens' is not valid UTF-8/);
+  });
+
   it('an array length beyond the end of the file', async () => {
     const key = (writer: ByteWriter) => {
       writer.string('tokenizer.ggml.tokens');

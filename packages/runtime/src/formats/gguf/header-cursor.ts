@@ -15,6 +15,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** A little-endian cursor over the start of a file that checks every read against the file's size. */
 export class HeaderCursor {
   position = 0;
+  /** Skip decoding arrays of strings (see parseGgufHeader's `scan`). */
+  scan = false;
   readonly view: DataView;
 
   constructor(
@@ -60,19 +62,47 @@ export class HeaderCursor {
     return safe;
   }
 
-  /** A GGUF string: u64 byte length, then UTF-8 bytes (no terminator). */
-  string(what: string, subject?: string): string {
-    const length = this.u64(`the length of ${what}`, subject);
-    if (length > BigInt(this.remaining)) {
-      const end = BigInt(this.position) + length;
-      throw new TruncatedFileError(this.file, `${what} claims ${length} bytes`, end > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(end), this.fileSize, subject);
-    }
-    const start = this.take(Number(length), what, subject);
+  /**
+   * A GGUF string: u64 byte length, then UTF-8 bytes (no terminator). `item` ≥ 0 names it as that
+   * item of `what` in errors: the description is built only when it is needed (a vocabulary is
+   * ~10⁵ strings).
+   */
+  string(what: string, subject?: string, item = -1): string {
+    const start = this.#stringBytes(what, subject, item);
     try {
-      return utf8.decode(this.bytes.subarray(start, start + Number(length)));
+      return utf8.decode(this.bytes.subarray(start, this.position));
     } catch {
-      throw formatError('invalid-utf8', this.file, `${what} is not valid UTF-8`, 'the file is corrupt; re-download or re-convert it', { subject });
+      throw formatError('invalid-utf8', this.file, `${describe(what, item)} is not valid UTF-8`, 'the file is corrupt; re-download or re-convert it', { subject });
     }
+  }
+
+  /** Moves past a GGUF string without decoding it (a scan for where the header ends). */
+  skipString(what: string, subject?: string, item = -1): void {
+    this.#stringBytes(what, subject, item);
+  }
+
+  /** Takes a string's length and bytes; returns where the bytes start. */
+  #stringBytes(what: string, subject: string | undefined, item: number): number {
+    // The u64 length as two u32 halves: no BigInt per string on the common path.
+    const at = this.#takeDescribed(8, 'the length of ', what, subject, item);
+    const low = this.view.getUint32(at, true);
+    const high = this.view.getUint32(at + 4, true);
+    const length = high * 2 ** 32 + low; // exact below 2^53; larger lengths fail the check below anyway
+    if (length > this.remaining) {
+      const end = this.position + length;
+      throw new TruncatedFileError(this.file, `${describe(what, item)} claims ${high === 0 ? length : (BigInt(high) << 32n) | BigInt(low)} bytes`, Math.min(end, Number.MAX_SAFE_INTEGER), this.fileSize, subject);
+    }
+    return this.#takeDescribed(length, '', what, subject, item);
+  }
+
+  /** `take`, with its description built only when the bytes are not there. */
+  #takeDescribed(length: number, prefix: string, what: string, subject: string | undefined, item: number): number {
+    const start = this.position;
+    if (start + length <= this.bytes.byteLength && start + length <= this.fileSize) {
+      this.position += length;
+      return start;
+    }
+    return this.take(length, prefix + describe(what, item), subject); // throws
   }
 
   /** A copy of `length` bytes (so typed arrays over it are aligned and independent of the header buffer). */
@@ -80,4 +110,8 @@ export class HeaderCursor {
     const start = this.take(length, what, subject);
     return this.bytes.slice(start, start + length).buffer as ArrayBuffer;
   }
+}
+
+function describe(what: string, item: number): string {
+  return item < 0 ? what : `item ${item} of ${what}`;
 }
