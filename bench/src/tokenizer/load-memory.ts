@@ -16,6 +16,12 @@ export interface LoadMemory {
   /** ArrayBuffers and wasm memory (`process.memoryUsage().external`). */
   external_mb: number;
   rss_mb: number;
+  /**
+   * How far RSS rose above where it stood before the load, at its highest during load + encode: the
+   * transient parse garbage `rss_mb` no longer shows. Null where the high-water mark cannot be reset
+   * (it needs Linux's /proc/self/clear_refs).
+   */
+  peak_rss_mb: number | null;
   load_ms: number;
 }
 
@@ -75,17 +81,24 @@ export function memoryProbes(): MemoryProbe[] {
 const RUNNER = `
   const megabytes = (bytes) => Math.round((bytes / 2 ** 20) * 10) / 10;
   const settle = () => { for (let i = 0; i < 3; i++) globalThis.gc(); return process.memoryUsage(); };
+  const probeFs = await import('node:fs');
+  // Linux: writing 5 to clear_refs resets VmHWM, so the peak read after the load is the load's own.
+  const peakReset = (() => { try { probeFs.writeFileSync('/proc/self/clear_refs', '5'); return true; } catch { return false; } })();
+  const highWater = () => Number(/VmHWM:\\s+(\\d+) kB/.exec(probeFs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? NaN) * 1024;
   const before = settle();
+  if (peakReset) probeFs.writeFileSync('/proc/self/clear_refs', '5');
   const started = performance.now();
   const tokenizer = await load();
   const loadMs = performance.now() - started;
   encode(tokenizer);
+  const peak = peakReset ? highWater() : NaN;
   const after = settle();
   globalThis.kept = tokenizer;
   process.stdout.write(JSON.stringify({
     heap_mb: megabytes(after.heapUsed - before.heapUsed),
     external_mb: megabytes(after.external - before.external),
     rss_mb: megabytes(after.rss - before.rss),
+    peak_rss_mb: Number.isFinite(peak) ? megabytes(peak - before.rss) : null,
     load_ms: Math.round(loadMs),
   }));
 `;

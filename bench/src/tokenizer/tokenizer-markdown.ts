@@ -61,7 +61,7 @@ function renderThroughput(result: ResultFile, benchmark: 'encode' | 'decode'): s
 function renderMemory(result: ResultFile): string | undefined {
   const rows = (result.rows as TokenizerRow[]).filter((row) => row.benchmark === 'load');
   if (rows.length === 0) return undefined;
-  const headers = ['impl', 'vocabulary', 'JS heap MB', 'external MB', 'RSS MB', 'load ms', 'note'];
+  const headers = ['impl', 'vocabulary', 'JS heap MB', 'external MB', 'RSS MB', 'peak RSS MB', 'load ms', 'note'];
   const body = rows.map((row) =>
     row.memory
       ? [
@@ -70,18 +70,20 @@ function renderMemory(result: ResultFile): string | undefined {
           String(row.memory.heap_mb),
           String(row.memory.external_mb),
           String(row.memory.rss_mb),
+          row.memory.peak_rss_mb === null || row.memory.peak_rss_mb === undefined ? '—' : String(row.memory.peak_rss_mb),
           String(row.memory.load_ms),
           row.note ?? '',
         ]
-      : [row.impl, vocabularyLabel(row.vocabulary), '—', '—', '—', '—', `skipped: ${row.skipped}`],
+      : [row.impl, vocabularyLabel(row.vocabulary), '—', '—', '—', '—', '—', `skipped: ${row.skipped}`],
   );
   return [
     '## Memory to load a vocabulary',
     '',
     'Growth after loading the vocabulary from its file and encoding one text, in a fresh `node --expose-gc` per row (garbage collected before and after). ' +
-      '"external" is ArrayBuffers and wasm memory; RSS also holds what the parse left to the allocator.',
+      '"external" is ArrayBuffers and wasm memory; RSS also holds what the parse left to the allocator. ' +
+      '"peak RSS" is how far RSS rose above where it stood before the load, at its highest during load + encode (the high-water mark is reset first), so it counts the garbage the parse made and the collector later freed.',
     '',
-    renderTable(headers, body, ['left', 'left', 'right', 'right', 'right', 'right', 'left']),
+    renderTable(headers, body, ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'left']),
   ].join('\n');
 }
 

@@ -182,7 +182,7 @@ export async function runTokenizerSuite(options: TokenizerSuiteOptions): Promise
       const memory = await measureLoadMemory(probe);
       memoryRows.push({ ...row, memory, median_ms: memory.load_ms, runs: 1, check: 'ok', ...(probe.note ? { note: probe.note } : {}) });
       log(
-        `load ${probe.impl} ${probe.vocabulary}: heap +${memory.heap_mb} MB, external +${memory.external_mb} MB, RSS +${memory.rss_mb} MB, ${memory.load_ms} ms`,
+        `load ${probe.impl} ${probe.vocabulary}: heap +${memory.heap_mb} MB, external +${memory.external_mb} MB, RSS +${memory.rss_mb} MB (peak +${memory.peak_rss_mb ?? '?'} MB), ${memory.load_ms} ms`,
       );
     } catch (error) {
       memoryRows.push({ ...row, skipped: `probe failed: ${(error as Error).message.split('\n')[0]}` });
@@ -209,7 +209,7 @@ export async function runTokenizerSuite(options: TokenizerSuiteOptions): Promise
       check:
         'encode: ids identical to the other impl of the same vocabulary, text by text; decode: every text decodes back to itself (U+FFFD for lone surrogates; NFC for Qwen 3)',
       memory:
-        'fresh `node --expose-gc` per probe: import the library, gc, load the vocabulary from its file and encode one text, gc; growth of heapUsed, external (ArrayBuffers, wasm) and RSS',
+        'fresh `node --expose-gc` per probe: import the library, gc, load the vocabulary from its file and encode one text, gc; growth of heapUsed, external (ArrayBuffers, wasm) and RSS, and the peak RSS reached during load + encode above the RSS before it (VmHWM, reset through /proc/self/clear_refs first)',
       quiet_wait: `before each benchmark, up to ${settings.quietWaitMs / 1000} s of waiting for other processes to use < ${
         settings.quietCores
       } cores; other_cores records what they used meanwhile`,
