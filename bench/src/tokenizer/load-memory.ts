@@ -82,11 +82,10 @@ const RUNNER = `
   const megabytes = (bytes) => Math.round((bytes / 2 ** 20) * 10) / 10;
   const settle = () => { for (let i = 0; i < 3; i++) globalThis.gc(); return process.memoryUsage(); };
   const probeFs = await import('node:fs');
-  // Linux: writing 5 to clear_refs resets VmHWM, so the peak read after the load is the load's own.
-  const peakReset = (() => { try { probeFs.writeFileSync('/proc/self/clear_refs', '5'); return true; } catch { return false; } })();
   const highWater = () => Number(/VmHWM:\\s+(\\d+) kB/.exec(probeFs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? NaN) * 1024;
   const before = settle();
-  if (peakReset) probeFs.writeFileSync('/proc/self/clear_refs', '5');
+  // Linux: writing 5 to clear_refs resets VmHWM, so the peak read after the load is the load's own.
+  const peakReset = (() => { try { probeFs.writeFileSync('/proc/self/clear_refs', '5'); return true; } catch { return false; } })();
   const started = performance.now();
   const tokenizer = await load();
   const loadMs = performance.now() - started;
