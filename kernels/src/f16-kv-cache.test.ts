@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend } from './backend.js';
+import type { DType } from './dtype.js';
 import { f32ToF16Bits, toF16 } from './numeric/half.js';
+import type { RopeStyle } from './ops.js';
 import { createReferenceBackend } from './reference/reference-backend.js';
 import { Random } from './testing/random.js';
 import { TEST_BACKENDS } from './testing/test-backends.js';
@@ -96,4 +98,92 @@ describe.each(TEST_BACKENDS)('$label backend, f16 KV cache edges', ({ create }) 
       backend.free(out);
     }
   });
+
+  it.each([
+    ['f16', 'half', 12],
+    ['f16', 'interleaved', 16],
+    ['f32', 'half', 16],
+    ['f32', 'interleaved', 12],
+  ] as const)('ropeAppend into an %s cache (%s, D = %i) writes the bits rope + copy write', async (cacheType, style, D) => {
+    backend ??= await create();
+    const parts = await Promise.all([appendFused(backend, cacheType, style, D), appendUnfused(backend, cacheType, style, D)]);
+    const [fused, unfused] = parts.map((part) => part.map((values) => Array.from(new Uint32Array(values.buffer, values.byteOffset, values.byteLength >> 2))));
+    expect(fused[0], 'qOut').toEqual(unfused[0]);
+    expect(fused[1], 'keyCache').toEqual(unfused[1]);
+    expect(fused[2], 'valueCache').toEqual(unfused[2]);
+  });
 });
+
+// Two sequences of 3 tokens appended at position 5 of a 9-position cache with 2 KV heads; keys and
+// values carry f16's edges (rounding ties, overflow, subnormals, inf, NaN) among normals.
+const APPEND = { B: 2, T: 3, S: 9, H: 4, KV: 2, start: 5, theta: 10000 };
+const EDGES = [1 + 2 ** -11, 1 + 3 * 2 ** -11, 65519, 65520, -1e6, 2 ** -25, 3 * 2 ** -26, 1e-10, -0, Infinity, NaN, 0.1];
+
+function appendInputs(D: number, cacheType: DType) {
+  const { B, T, S, H, KV, start } = APPEND;
+  const random = new Random(D * 7 + cacheType.length);
+  const withEdges = (count: number) => {
+    const values = random.normals(count);
+    EDGES.forEach((edge, i) => (values[(i * 5) % count] = edge));
+    return values;
+  };
+  const cacheValues = random.normals(B * S * KV * D);
+  return {
+    q: random.normals(B * T * H * D),
+    k: withEdges(B * T * KV * D),
+    v: withEdges(B * T * KV * D),
+    positions: Int32Array.from([start, start + 1, start + 2, 3000, 3001, 3002]),
+    cache: cacheType === 'f16' ? toF16(cacheValues) : cacheValues,
+  };
+}
+
+async function appendFused(backend: Backend, cacheType: DType, style: RopeStyle, D: number): Promise<ArrayBufferView[]> {
+  const { B, T, S, H, KV, start, theta } = APPEND;
+  const inputs = appendInputs(D, cacheType);
+  const q = backend.tensor('f32', [B, T, H, D], inputs.q);
+  const k = backend.tensor('f32', [B, T, KV, D], inputs.k);
+  const v = backend.tensor('f32', [B, T, KV, D], inputs.v);
+  const positions = backend.tensor('i32', [B, T], inputs.positions);
+  const qOut = backend.tensor('f32', [B, T, H, D]);
+  const keyCache = backend.tensor(cacheType, [B, S, KV, D], inputs.cache);
+  const valueCache = backend.tensor(cacheType, [B, S, KV, D], inputs.cache);
+  try {
+    backend.ropeAppend({ qOut, q, k, v, keyCache, valueCache, start, positions, theta, style });
+    return [await backend.read(qOut), await backend.read(keyCache), await backend.read(valueCache)].map(padToWords);
+  } finally {
+    for (const tensor of [q, k, v, positions, qOut, keyCache, valueCache]) backend.free(tensor);
+  }
+}
+
+/** The same through rope, rope and a copy per sequence and cache. */
+async function appendUnfused(backend: Backend, cacheType: DType, style: RopeStyle, D: number): Promise<ArrayBufferView[]> {
+  const { B, T, S, H, KV, start, theta } = APPEND;
+  const inputs = appendInputs(D, cacheType);
+  const q = backend.tensor('f32', [B, T, H, D], inputs.q);
+  const k = backend.tensor('f32', [B, T, KV, D], inputs.k);
+  const v = backend.tensor('f32', [B, T, KV, D], inputs.v);
+  const positions = backend.tensor('i32', [B, T], inputs.positions);
+  const qOut = backend.tensor('f32', [B, T, H, D]);
+  const kRotated = backend.tensor('f32', [B, T, KV, D]);
+  const keyCache = backend.tensor(cacheType, [B, S, KV, D], inputs.cache);
+  const valueCache = backend.tensor(cacheType, [B, S, KV, D], inputs.cache);
+  try {
+    backend.rope({ out: qOut, x: q, positions, theta, style });
+    backend.rope({ out: kRotated, x: k, positions, theta, style });
+    const row = KV * D;
+    for (let b = 0; b < B; b++) {
+      backend.copy({ out: keyCache, x: kRotated, xOffset: b * T * row, count: T * row, outOffset: (b * S + start) * row });
+      backend.copy({ out: valueCache, x: v, xOffset: b * T * row, count: T * row, outOffset: (b * S + start) * row });
+    }
+    return [await backend.read(qOut), await backend.read(keyCache), await backend.read(valueCache)].map(padToWords);
+  } finally {
+    for (const tensor of [q, k, v, positions, qOut, kRotated, keyCache, valueCache]) backend.free(tensor);
+  }
+}
+
+/** The read's bytes, compared as u32 words (so NaN payloads and signed zeros count). */
+function padToWords(values: ArrayBufferView): Uint8Array {
+  const bytes = new Uint8Array(Math.ceil(values.byteLength / 4) * 4);
+  bytes.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  return bytes;
+}

@@ -110,6 +110,35 @@ export interface RopeParams {
   inverseFrequencies?: Float32Array;
 }
 
+/**
+ * The attention block's steps between the q/k/v projections and attention, in one op (one
+ * dispatch on WebGPU instead of four): q rotated into `qOut`, k rotated and appended to the key
+ * cache, v appended to the value cache. Sequence b's T rows go to cache positions
+ * [start, start + T) of its [S, nKvHeads, D] slice; the rest of the caches is left as it was.
+ * An f16 cache receives each value rounded to nearest even, as `copy` rounds.
+ */
+export interface RopeAppendParams {
+  /** [B, T, nHeads, D] f32: q rotated */
+  qOut: Tensor;
+  /** [B, T, nHeads, D] f32 */
+  q: Tensor;
+  /** [B, T, nKvHeads, D] f32: rotated on its way into keyCache (k itself is not changed) */
+  k: Tensor;
+  /** [B, T, nKvHeads, D] f32 */
+  v: Tensor;
+  /** [B, S, nKvHeads, D] f32 or f16 */
+  keyCache: Tensor;
+  /** [B, S, nKvHeads, D], keyCache's dtype */
+  valueCache: Tensor;
+  /** First cache position written (the cache's length before this call); start + T ≤ S. */
+  start: number;
+  /** i32 [B, T]: the rotation angle's position of each token, as in `rope`. */
+  positions: Tensor;
+  theta: number;
+  style: RopeStyle;
+  inverseFrequencies?: Float32Array;
+}
+
 export interface UnaryParams {
   out: Tensor;
   x: Tensor;
@@ -173,6 +202,7 @@ export interface Ops {
   addRmsnorm(params: AddRmsNormParams): void;
   layernorm(params: LayerNormParams): void;
   rope(params: RopeParams): void;
+  ropeAppend(params: RopeAppendParams): void;
   /** Row-wise softmax over the last dimension. */
   softmax(params: UnaryParams): void;
   silu(params: UnaryParams): void;
@@ -198,6 +228,7 @@ export const OP_NAMES: readonly OpName[] = [
   'addRmsnorm',
   'layernorm',
   'rope',
+  'ropeAppend',
   'softmax',
   'silu',
   'gelu',

@@ -10,6 +10,7 @@ import type {
   LayerNormParams,
   MatmulParams,
   RmsNormParams,
+  RopeAppendParams,
   RopeParams,
   SwigluParams,
   UnaryParams,
@@ -191,6 +192,49 @@ export function checkRope({ out, x, positions, inverseFrequencies }: RopeParams)
     throw new ShapeMismatchError(op, 'inverseFrequencies', `${D / 2} values (head dim / 2)`, `${inverseFrequencies.length}`);
   }
   return { B, T, nHeads, D };
+}
+
+export interface RopeAppendDims {
+  B: number;
+  T: number;
+  S: number;
+  nHeads: number;
+  nKvHeads: number;
+  D: number;
+  start: number;
+}
+
+export function checkRopeAppend(params: RopeAppendParams): RopeAppendDims {
+  const op = 'ropeAppend';
+  const { qOut, q, k, v, keyCache, valueCache, start, positions } = params;
+  for (const [name, t] of [['qOut', qOut], ['q', q], ['k', k], ['v', v]] as const) {
+    expectDType(op, name, t, ['f32']);
+    expectRank(op, name, t, [4]);
+  }
+  expectDType(op, 'keyCache', keyCache, ['f32', 'f16']);
+  expectDType(op, 'valueCache', valueCache, [keyCache.dtype]);
+  expectDType(op, 'positions', positions, ['i32']);
+  expectRank(op, 'keyCache', keyCache, [4]);
+  const inputs = [q, k, v, positions];
+  expectDistinct(op, qOut, inputs, 'qOut');
+  expectDistinct(op, keyCache, [...inputs, qOut], 'keyCache');
+  expectDistinct(op, valueCache, [...inputs, qOut, keyCache], 'valueCache');
+  const [B, T, nHeads, D] = q.shape as [number, number, number, number];
+  const [, S, nKvHeads] = keyCache.shape as [number, number, number, number];
+  if (D % 2 !== 0) throw new ShapeMismatchError(op, 'q', 'an even head dimension', describe(q));
+  expectShape(op, 'qOut', qOut, q.shape);
+  expectShape(op, 'keyCache', keyCache, [B, S, nKvHeads, D]);
+  expectShape(op, 'valueCache', valueCache, keyCache.shape);
+  expectShape(op, 'k', k, [B, T, nKvHeads, D]);
+  expectShape(op, 'v', v, k.shape);
+  expectShape(op, 'positions', positions, [B, T]);
+  if (!Number.isInteger(start) || start < 0 || start + T > S) {
+    throw new ShapeMismatchError(op, 'start', `an integer in [0, S − T] = [0, ${S - T}] (the cache holds ${S} positions, ${T} are appended)`, String(start));
+  }
+  if (params.inverseFrequencies && params.inverseFrequencies.length !== D / 2) {
+    throw new ShapeMismatchError(op, 'inverseFrequencies', `${D / 2} values (head dim / 2)`, `${params.inverseFrequencies.length}`);
+  }
+  return { B, T, S, nHeads, nKvHeads, D, start };
 }
 
 export function checkUnary(op: string, { out, x }: UnaryParams): RowDims {

@@ -2,12 +2,7 @@
 // 'interleaved' ({{HALF}} = false) rotates (2i, 2i + 1); 'half' ({{HALF}} = true) rotates (i, i + D/2).
 // The backward ({{BACKWARD}} = true) is the transposed rotation, i.e. by −angle, added into out
 // (gradients accumulate); x is then dout and out is dx.
-//
-// Accuracy: the inverse frequencies θ^(−2i/D) come from the host in f64 (`frequencies`), so the only
-// f32 roundings are position · frequency and the trig. GPU sin/cos are only specified on [−π, π],
-// and positions reach thousands of radians, so the angle is first reduced by 2π in two parts
-// (Cody–Waite): k · 6.28125 is exact in f32 for the k that occur, and the small remainder carries
-// the rest of 2π.
+// The angle's cosine and sine come from rope-angle.wgsl.
 
 struct Params {
   pairs: u32,     // B · T · nHeads · D/2
@@ -23,9 +18,6 @@ struct Params {
 
 const HALF = {{HALF}};
 const BACKWARD = {{BACKWARD}};
-const INVERSE_TWO_PI = 0.15915494309189535;
-const TWO_PI_HIGH = 6.28125;
-const TWO_PI_LOW = 0.0019353071795864769;
 
 @compute @workgroup_size(256)
 fn main(
@@ -40,11 +32,9 @@ fn main(
   let i = pair % params.half_dim;
   let head_row = pair / params.half_dim;       // (b · T + t) · nHeads + h
   let token = head_row / params.n_heads;       // b · T + t
-  let angle = f32(positions[token]) * frequencies[i];
-  let turns = round(angle * INVERSE_TWO_PI);
-  let reduced = (angle - turns * TWO_PI_HIGH) - turns * TWO_PI_LOW;
-  let c = cos(reduced);
-  let s = select(sin(reduced), -sin(reduced), BACKWARD);
+  let turn = cos_sin(f32(positions[token]) * frequencies[i]);
+  let c = turn.x;
+  let s = select(turn.y, -turn.y, BACKWARD);
 
   let base = head_row * params.half_dim * 2u;
   var first: u32;

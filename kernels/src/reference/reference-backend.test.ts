@@ -77,4 +77,30 @@ describe('reference backend', () => {
     backend.free(freed);
     expect(() => backend.silu({ out: freed, x: a })).toThrow(TensorStateError);
   });
+
+  it('ropeAppend names what is wrong: the cache range, the cache dtypes, aliased outputs', () => {
+    const [B, T, S, H, KV, D] = [1, 2, 4, 2, 1, 4];
+    const params = {
+      qOut: backend.tensor('f32', [B, T, H, D]),
+      q: backend.tensor('f32', [B, T, H, D]),
+      k: backend.tensor('f32', [B, T, KV, D]),
+      v: backend.tensor('f32', [B, T, KV, D]),
+      keyCache: backend.tensor('f16', [B, S, KV, D]),
+      valueCache: backend.tensor('f16', [B, S, KV, D]),
+      positions: backend.tensor('i32', [B, T]),
+      start: 2,
+      theta: 10000,
+      style: 'half' as const,
+    };
+    expect(() => backend.ropeAppend(params)).not.toThrow();
+    expect(() => backend.ropeAppend({ ...params, start: 3 })).toThrow(/start should be an integer in \[0, S − T\] = \[0, 2\]/);
+    expect(() => backend.ropeAppend({ ...params, start: -1 })).toThrow(ShapeMismatchError);
+    expect(() => backend.ropeAppend({ ...params, valueCache: backend.tensor('f32', [B, S, KV, D]) })).toThrow(DTypeNotSupportedError);
+    expect(() => backend.ropeAppend({ ...params, valueCache: params.keyCache })).toThrow(/valueCache should be a tensor distinct from the inputs/);
+    expect(() => backend.ropeAppend({ ...params, qOut: backend.reshape(params.q, [B, T, H, D]) })).toThrow(/qOut/);
+    expect(() => backend.ropeAppend({ ...params, keyCache: backend.tensor('f16', [B, S, KV, D + 2]), valueCache: backend.tensor('f16', [B, S, KV, D + 2]) })).toThrow(
+      ShapeMismatchError,
+    );
+    expect(() => backend.ropeAppend({ ...params, k: backend.tensor('f32', [B, T, 2, D]) })).toThrow(/k should be \[1, 2, 1, 4\]/);
+  });
 });

@@ -10,6 +10,7 @@ import type {
   LayerNormParams,
   MatmulParams,
   RmsNormParams,
+  RopeAppendParams,
   RopeParams,
   ScaleParams,
   SwigluParams,
@@ -123,6 +124,25 @@ export class ReferenceBackend implements Backend {
     const { B, T, nHeads, D } = check.checkRope(params);
     const positions = this.storage(params.positions) as Int32Array;
     kernels.rope(this.f32(params.out), this.f32(params.x), positions, B, T, nHeads, D, params.theta, params.style, params.inverseFrequencies);
+  }
+
+  ropeAppend(params: RopeAppendParams): void {
+    const { qOut, q, k, v, keyCache, valueCache, positions, theta, style, inverseFrequencies } = params;
+    this.live('ropeAppend', qOut, q, k, v, keyCache, valueCache, positions);
+    const { B, T, S, nHeads, nKvHeads, D, start } = check.checkRopeAppend(params);
+    const positionValues = this.storage(positions) as Int32Array;
+    kernels.rope(this.f32(qOut), this.f32(q), positionValues, B, T, nHeads, D, theta, style, inverseFrequencies);
+    const rotatedKeys = new Float32Array(k.size); // [B, T, nKvHeads, D]
+    kernels.rope(rotatedKeys, this.f32(k), positionValues, B, T, nKvHeads, D, theta, style, inverseFrequencies);
+    const rowElements = nKvHeads * D;
+    for (const [cache, rows] of [[keyCache, rotatedKeys], [valueCache, this.f32(v)]] as const) {
+      const target = this.storage(cache) as Float32Array | Uint16Array;
+      for (let b = 0; b < B; b++) {
+        const from = b * T * rowElements;
+        const to = (b * S + start) * rowElements;
+        for (let i = 0; i < T * rowElements; i++) target[to + i] = cache.dtype === 'f16' ? f32ToF16Bits(rows[from + i]!) : rows[from + i]!;
+      }
+    }
   }
 
   softmax(params: UnaryParams): void {

@@ -194,6 +194,54 @@ function rope(random: Random): OpCase {
   };
 }
 
+/**
+ * ropeAppend writes qOut and part of both caches (which start with random contents: what it must
+ * leave alone is checked too). The case's output holds qOut, then both whole caches, in the
+ * caches' dtype: with f16 caches qOut is rounded to f16 on the way, so q's rotation is checked at
+ * full precision by the f32 draws, and f16 outputs are scored as the values they encode. (The
+ * rounding of edge values is checked bit for bit against rope + copy in f16-kv-cache.test.ts.)
+ */
+function ropeAppend(random: Random): OpCase {
+  const style = random.pick<RopeStyle>(['interleaved', 'half']);
+  const nKvHeads = random.int(1, 3);
+  const nHeads = nKvHeads * random.pick([1, 2, 3]);
+  const D = 2 * random.pick([1, random.int(2, 16), random.int(17, 64)]); // D/2 odd or even
+  const B = random.pick([1, 1, 2]);
+  const T = random.pick([1, 1, random.int(2, 6), random.int(7, 30)]);
+  const start = random.pick([0, random.int(0, 40)]);
+  const S = start + T + random.pick([0, random.int(1, 10)]);
+  const cacheType = random.pick<DType>(['f32', 'f16']);
+  const theta = random.pick([10000, 500000]);
+  const inverseFrequencies = random.next() < 0.33 ? Float32Array.from({ length: D / 2 }, (_, i) => Math.pow(theta, (-2 * i) / D) / 8) : undefined;
+  const qShape = [B, T, nHeads, D];
+  const kvShape = [B, T, nKvHeads, D];
+  const cacheShape = [B, S, nKvHeads, D];
+  const positions = Int32Array.from({ length: B * T }, (_, i) => start + (i % T) + random.pick([0, 0, random.int(0, 2000)]));
+  const qSize = size(qShape);
+  return {
+    op: 'ropeAppend',
+    label: `q[${qShape}] kv[${kvShape}] → ${cacheType}[${cacheShape}] @${start} ${style}${inverseFrequencies ? ' scaled' : ''}`,
+    inputs: {
+      q: f32(qShape, random.normals(qSize)),
+      k: f32(kvShape, random.normals(size(kvShape))),
+      v: f32(kvShape, random.normals(size(kvShape))),
+      positions: { dtype: 'i32', shape: [B, T], data: positions },
+      keyCache: weight(cacheType, cacheShape, random.normals(size(cacheShape))),
+      valueCache: weight(cacheType, cacheShape, random.normals(size(cacheShape))),
+    },
+    output: { dtype: cacheType, shape: [qSize + 2 * size(cacheShape)] },
+    run: (backend, { q, k, v, positions, keyCache, valueCache }, out) => {
+      const qOut = backend.tensor('f32', qShape);
+      backend.ropeAppend({ qOut, q: q!, k: k!, v: v!, keyCache: keyCache!, valueCache: valueCache!, start, positions: positions!, theta, style, inverseFrequencies });
+      backend.copy({ out, x: qOut });
+      backend.copy({ out, x: keyCache!, outOffset: qSize });
+      backend.copy({ out, x: valueCache!, outOffset: qSize + keyCache!.size });
+      backend.free(qOut);
+    },
+    tolerance: 1e-5, // rope's: f32 angles
+  };
+}
+
 function elementwiseShape(random: Random): number[] {
   return random.pick([[random.int(1, 9)], [random.int(1, 5000)], [random.int(1, 30), random.int(1, 300)], [2, random.int(1, 20), random.int(1, 70)]]);
 }
@@ -328,6 +376,7 @@ export const OP_CASES: Record<OpName, OpCaseGenerator> = {
   addRmsnorm,
   layernorm,
   rope,
+  ropeAppend,
   softmax: unary('softmax'),
   silu: unary('silu'),
   gelu: unary('gelu'),

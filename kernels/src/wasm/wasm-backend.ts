@@ -11,6 +11,7 @@ import type {
   LayerNormParams,
   MatmulParams,
   RmsNormParams,
+  RopeAppendParams,
   RopeParams,
   ScaleParams,
   SwigluParams,
@@ -232,6 +233,34 @@ export class WasmBackend implements Backend, TrainingOps {
     const table = this.#ropeTables.tableFor(this.#memory.int32(this.#at(positions), tokens), D, style, inverseFrequencies ?? theta);
     const interleaved = style === 'interleaved' ? 1 : 0;
     this.#run(this.#threadsFor(out.size), 'rope', this.#at(out), this.#at(x), table, tokens, nHeads, D, interleaved);
+  }
+
+  /**
+   * The rope kernel twice (q into qOut, k into scratch) and each sequence's rows into the caches
+   * (a memmove, or the f32 → f16 conversion): on the CPU the fusion saves nothing worth a kernel.
+   */
+  ropeAppend(params: RopeAppendParams): void {
+    const { qOut, q, k, v, keyCache, valueCache, positions, theta, style, inverseFrequencies } = params;
+    this.#assertLive('ropeAppend', qOut, q, k, v, keyCache, valueCache, positions);
+    const { B, T, S, nHeads, nKvHeads, D, start } = check.checkRopeAppend(params);
+    if (B * T === 0) return;
+    const tokens = B * T;
+    const table = this.#ropeTables.tableFor(this.#memory.int32(this.#at(positions), tokens), D, style, inverseFrequencies ?? theta);
+    const interleaved = style === 'interleaved' ? 1 : 0;
+    this.#run(this.#threadsFor(qOut.size), 'rope', this.#at(qOut), this.#at(q), table, tokens, nHeads, D, interleaved);
+    const rotatedKeys = this.#scratchFor(k.byteLength); // [B, T, nKvHeads, D]
+    this.#run(this.#threadsFor(k.size), 'rope', rotatedKeys, this.#at(k), table, tokens, nKvHeads, D, interleaved);
+    const half = keyCache.dtype === 'f16';
+    const rowBytes = nKvHeads * D * 4; // one token's row, f32
+    const cacheRowBytes = half ? rowBytes / 2 : rowBytes;
+    for (const [cache, rows] of [[keyCache, rotatedKeys], [valueCache, this.#at(v)]] as const) {
+      for (let b = 0; b < B; b++) {
+        const source = rows + b * T * rowBytes;
+        const target = this.#at(cache) + (b * S + start) * cacheRowBytes;
+        if (half) this.#run(this.#threadsFor(T * rowBytes), 'toHalf', target, source, T * nKvHeads * D);
+        else this.#memory.bytes.copyWithin(target, source, source + T * rowBytes);
+      }
+    }
   }
 
   softmax(params: UnaryParams): void {

@@ -11,12 +11,15 @@ import embeddingBackwardSource from '../../wgsl/embedding-backward.wgsl';
 import embeddingSource from '../../wgsl/embedding.wgsl';
 import fillSource from '../../wgsl/fill.wgsl';
 import gridSource from '../../wgsl/grid.wgsl';
+import halfBitsSource from '../../wgsl/half-bits.wgsl';
 import lossesSource from '../../wgsl/losses.wgsl';
 import matmulSource from '../../wgsl/matmul.wgsl';
 import matvecQuantSource from '../../wgsl/matvec-quant.wgsl';
 import matvecSource from '../../wgsl/matvec.wgsl';
 import normalizationBackwardSource from '../../wgsl/normalization-backward.wgsl';
 import normalizationSource from '../../wgsl/normalization.wgsl';
+import ropeAngleSource from '../../wgsl/rope-angle.wgsl';
+import ropeAppendSource from '../../wgsl/rope-append.wgsl';
 import ropeSource from '../../wgsl/rope.wgsl';
 import rowSumSubgroupSource from '../../wgsl/row-sum-subgroup.wgsl';
 import rowSumWorkgroupSource from '../../wgsl/row-sum-workgroup.wgsl';
@@ -47,10 +50,11 @@ const SHADERS = {
   normalization: { source: normalizationSource, includes: [gridSource, workgroupReduceSource] },
   softmax: { source: softmaxSource, includes: [gridSource, workgroupReduceSource] },
   argmax: { source: argmaxSource, includes: [gridSource] },
-  rope: { source: ropeSource, includes: [gridSource] },
+  rope: { source: ropeSource, includes: [gridSource, ropeAngleSource] },
+  'rope-append': { source: ropeAppendSource, includes: [gridSource, ropeAngleSource, halfBitsSource] },
   elementwise: { source: elementwiseSource, includes: [gridSource] },
   embedding: { source: embeddingSource, includes: [gridSource, weightsSource] },
-  'copy-half': { source: copyHalfSource, includes: [gridSource] },
+  'copy-half': { source: copyHalfSource, includes: [gridSource, halfBitsSource] },
   // Training (webgpu-training.ts); rope backward and the matmul gradients are variants of their forward files.
   'attention-training': { source: attentionTrainingSource, includes: [gridSource] },
   'normalization-backward': { source: normalizationBackwardSource, includes: [gridSource, workgroupReduceSource] },

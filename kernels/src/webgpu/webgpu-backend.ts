@@ -11,6 +11,7 @@ import type {
   LayerNormParams,
   MatmulParams,
   RmsNormParams,
+  RopeAppendParams,
   RopeParams,
   ScaleParams,
   SwigluParams,
@@ -30,6 +31,7 @@ import { matmul } from './ops/matmul.js';
 import { addRmsnorm, argmax, layernorm, rmsnorm, softmax } from './ops/normalization.js';
 import type { OpContext } from './ops/op-context.js';
 import { rope } from './ops/rope.js';
+import { ropeAppend } from './ops/rope-append.js';
 import { PipelineCache } from './pipeline-cache.js';
 import { packPart, planParts, unpackPart, type GpuPart, type GpuStorage } from './tensor-layout.js';
 import { createWebGPUTrainingOps } from './webgpu-training.js';
@@ -233,6 +235,12 @@ export class WebGPUBackend implements Backend, TrainingOps, OpContext {
   rope(params: RopeParams): void {
     this.#live('rope', params.out, params.x, params.positions);
     rope(this, params);
+  }
+
+  ropeAppend(params: RopeAppendParams): void {
+    const { qOut, q, k, v, keyCache, valueCache, positions } = params;
+    this.#live('ropeAppend', qOut, q, k, v, keyCache, valueCache, positions);
+    ropeAppend(this, params);
   }
 
   softmax(params: UnaryParams): void {

@@ -22,7 +22,7 @@ export interface LoraBuffers {
  *   residual += blockOutput; branch ← rmsnorm(residual)   (the next layer's h, or after the last
  *                                                         layer the final norm's output)
  *
- * q and k by heads are views of the matmul outputs (`backend.reshape`: same bytes, no copy), and so
+ * q, k and v by heads are views of the matmul outputs (`backend.reshape`: same bytes, no copy), and so
  * is the attention output's row form of its [1, T, H, D] result.
  */
 export class Activations {
@@ -37,7 +37,7 @@ export class Activations {
   readonly keyRows: Tensor; // [T, KV·D]
   readonly valueRows: Tensor; // [T, KV·D]
   readonly keyHeads: Tensor; // [1, T, KV, D]: a view of keyRows
-  readonly keyRotated: Tensor; // [1, T, KV, D]
+  readonly valueHeads: Tensor; // [1, T, KV, D]: a view of valueRows
   /** Matmul outputs before the bias is added (Qwen2's q/k/v biases); absent without biases. */
   readonly queryUnbiased: Tensor | undefined; // [T, H·D]
   readonly kvUnbiased: Tensor | undefined; // [T, KV·D]
@@ -72,7 +72,7 @@ export class Activations {
       this.keyRows = tensor('f32', [T, KV * D]);
       this.valueRows = tensor('f32', [T, KV * D]);
       this.keyHeads = backend.reshape(this.keyRows, [1, T, KV, D]);
-      this.keyRotated = tensor('f32', [1, T, KV, D]);
+      this.valueHeads = backend.reshape(this.valueRows, [1, T, KV, D]);
       this.queryUnbiased = biased ? tensor('f32', [T, H * D]) : undefined;
       this.kvUnbiased = biased ? tensor('f32', [T, KV * D]) : undefined;
       this.gate = tensor('f32', [T, I]);

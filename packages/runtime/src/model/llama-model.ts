@@ -12,8 +12,8 @@ export const PREFILL_CHUNK = 256;
  * function, shapes at the line ends. T = new tokens, P = positions already in the cache, S = cache
  * capacity, C = hidden, H/KV = query/key-value heads, D = head dim, I = intermediate, V = vocab.
  *
- * The kernels have no reshape, so `copy` (a contiguous element copy) moves [T, H·D] matmul outputs
- * into the [1, T, H, D] tensors RoPE and attention take, and back.
+ * The [T, H·D] matmul outputs are seen as the [1, T, H, D] tensors RoPE and attention take, and
+ * back, through views (`backend.reshape`): nothing is copied between them.
  */
 export class LlamaModel {
   readonly #inverseFrequencies: Float32Array | undefined;
@@ -100,12 +100,19 @@ export class LlamaModel {
       this.#linear(a, a.queryRows, a.branch, w.q, w.qBias, a.queryUnbiased); // [T, H·D]
       this.#linear(a, a.keyRows, a.branch, w.k, w.kBias, a.kvUnbiased); // [T, KV·D]
       this.#linear(a, a.valueRows, a.branch, w.v, w.vBias, a.kvUnbiased); // [T, KV·D]
-      // queryHeads and keyHeads are views of queryRows and keyRows: [T, H·D] is [1, T, H, D].
-      backend.rope({ out: a.queryRotated, x: a.queryHeads, positions: a.positions, ...rope }); // [1, T, H, D]
-      backend.rope({ out: a.keyRotated, x: a.keyHeads, positions: a.positions, ...rope }); // [1, T, KV, D]
-      // Append to the cache at positions P..P+T-1.
-      backend.copy({ out: cache.keys[layer]!, x: a.keyRotated, outOffset: P * KV * D }); // [1, S, KV, D]
-      backend.copy({ out: cache.values[layer]!, x: a.valueRows, outOffset: P * KV * D }); // [1, S, KV, D]
+      // q and k rotated, k and v appended to the cache at positions P..P+T-1. The *Heads tensors
+      // are views of the *Rows ones: [T, H·D] is [1, T, H, D].
+      backend.ropeAppend({
+        qOut: a.queryRotated, // [1, T, H, D]
+        q: a.queryHeads,
+        k: a.keyHeads, // [1, T, KV, D]
+        v: a.valueHeads,
+        keyCache: cache.keys[layer]!, // [1, S, KV, D]
+        valueCache: cache.values[layer]!,
+        start: P,
+        positions: a.positions,
+        ...rope,
+      });
       // The output goes to queryHeads (q by heads is dead once rotated), so queryRows holds it as rows.
       backend.attention({ out: a.queryHeads, q: a.queryRotated, k: cache.keys[layer]!, v: cache.values[layer]!, kvLength: P + T, scale: 1 / Math.sqrt(D) });
       this.#linear(a, a.blockOutput, a.queryRows, w.o, undefined, undefined); // [T, C]
