@@ -28,6 +28,22 @@ export interface MatmulParams {
   transposeB: boolean;
 }
 
+/**
+ * A SwiGLU MLP's up projection with the activation fused in: out = silu(gate) ⊙ (a · bᵀ), where
+ * `gate` holds the gate projection a · W_gateᵀ computed before. One dispatch on WebGPU where
+ * matmul and swiglu took two, and no [M, N] up-projection tensor.
+ */
+export interface MatmulSwigluParams {
+  /** [batch, M, N] (or [M, N]) f32 */
+  out: Tensor;
+  /** [batch, M, K] (or [M, K]) f32 */
+  a: Tensor;
+  /** [batch | 1, N, K] (or [N, K]): the linear-layer layout, in any weight dtype (as matmul's transposed b) */
+  b: Tensor;
+  /** out's shape, f32 */
+  gate: Tensor;
+}
+
 export interface AttentionParams {
   /** [B, T, nHeads, D] f32 */
   out: Tensor;
@@ -197,6 +213,7 @@ export interface CopyParams {
 
 export interface Ops {
   matmul(params: MatmulParams): void;
+  matmulSwiglu(params: MatmulSwigluParams): void;
   attention(params: AttentionParams): void;
   rmsnorm(params: RmsNormParams): void;
   addRmsnorm(params: AddRmsNormParams): void;
@@ -223,6 +240,7 @@ export type OpName = keyof Ops;
 
 export const OP_NAMES: readonly OpName[] = [
   'matmul',
+  'matmulSwiglu',
   'attention',
   'rmsnorm',
   'addRmsnorm',

@@ -9,6 +9,7 @@ import type {
   EmbeddingParams,
   LayerNormParams,
   MatmulParams,
+  MatmulSwigluParams,
   RmsNormParams,
   RopeAppendParams,
   RopeParams,
@@ -99,6 +100,14 @@ export function checkMatmul({ out, a, b, transposeB }: MatmulParams): MatmulDims
   }
   expectShape(op, 'out', out, a.rank === 3 ? [batch, M, N] : [M, N]);
   return { batch, M, N, K, broadcastB: bBatch === 1 && batch > 1 };
+}
+
+export function checkMatmulSwiglu({ out, a, b, gate }: MatmulSwigluParams): MatmulDims {
+  const dims = checkMatmul({ out, a, b, transposeB: true });
+  expectDType('matmulSwiglu', 'gate', gate, ['f32']);
+  expectShape('matmulSwiglu', 'gate', gate, out.shape);
+  expectDistinct('matmulSwiglu', out, [gate]);
+  return dims;
 }
 
 export interface AttentionDims {

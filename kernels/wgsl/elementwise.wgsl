@@ -1,4 +1,4 @@
-// Element-wise ops, one invocation per element (the grid spread over x and y so that more than
+// Element-wise ops (silu_of from silu.wgsl), one invocation per element (the grid spread over x and y so that more than
 // 65535 · 256 elements fit). One entry point per op; binding 2 is only used by the binary ones.
 //   add, mul: b broadcast over a's leading dimensions — b[i % b_size].
 
@@ -14,11 +14,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
 const GELU_COEFFICIENT = 0.7978845608028654; // sqrt(2 / π)
-
-fn silu_of(value: f32) -> f32 {
-  // exp(−value) overflows to +inf for value < −88: value / inf = −0, the right limit.
-  return value / (1.0 + exp(-value));
-}
 
 @compute @workgroup_size(256)
 fn silu(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lidx: u32) {

@@ -135,7 +135,7 @@ fn main(
         if (ACCUMULATE) {
           out[index] += acc[i][j];
         } else {
-          out[index] = acc[i][j];
+          out[index] = epilogue(index, acc[i][j]);
         }
       }
     }

@@ -73,6 +73,7 @@ fn main(
   }
   let total = row_sum32(partial, lidx, {{SUBGROUP_SIZE}});
   if (lane == 0u && n < params.n_count) {
-    out[group.z * params.out_batch_stride + params.n_begin + n] = total;
+    let index = group.z * params.out_batch_stride + params.n_begin + n;
+    out[index] = epilogue(index, total);
   }
 }

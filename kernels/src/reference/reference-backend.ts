@@ -9,6 +9,7 @@ import type {
   EmbeddingParams,
   LayerNormParams,
   MatmulParams,
+  MatmulSwigluParams,
   RmsNormParams,
   RopeAppendParams,
   RopeParams,
@@ -79,6 +80,14 @@ export class ReferenceBackend implements Backend {
     this.live('matmul', params.out, params.a, params.b);
     const { batch, M, N, K, broadcastB } = check.checkMatmul(params);
     kernels.matmul(this.f32(params.out), this.f32(params.a), this.values(params.b), batch, M, N, K, params.transposeB, broadcastB);
+  }
+
+  matmulSwiglu(params: MatmulSwigluParams): void {
+    this.live('matmulSwiglu', params.out, params.a, params.b, params.gate);
+    const { batch, M, N, K, broadcastB } = check.checkMatmulSwiglu(params);
+    const [out, gate] = [this.f32(params.out), this.f32(params.gate)];
+    kernels.matmul(out, this.f32(params.a), this.values(params.b), batch, M, N, K, true, broadcastB);
+    for (let i = 0; i < out.length; i++) out[i] = kernels.silu(gate[i]!) * out[i]!;
   }
 
   attention(params: AttentionParams): void {

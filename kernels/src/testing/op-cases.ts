@@ -89,6 +89,35 @@ function matmul(random: Random): OpCase {
   };
 }
 
+/** matmulSwiglu: matmul's transposed-weight draws (every weight dtype, matvec and tiled sizes) with a gate. */
+function matmulSwiglu(random: Random): OpCase {
+  const weightType = random.pick<DType>(['f32', 'f16', 'bf16', 'q8_0', 'q4_0']);
+  const quantized = weightType === 'q8_0' || weightType === 'q4_0';
+  const M = random.pick([1, 1, random.int(2, 5), random.int(6, 70)]);
+  const K = quantized ? 32 * random.int(1, 6) : random.int(1, 150);
+  const N = random.int(1, 140);
+  const aShape = random.next() < 0.3 ? [1, M, K] : [M, K];
+  const outShape = [...aShape.slice(0, -1), N];
+  // Gates over silu's whole shape: deep negatives (→ −0), around 0, large positives.
+  const gate = random.normals(size(outShape), random.pick([1, 4, 40]));
+  const siluRms = Math.sqrt(gate.reduce((sum, g) => sum + (g / (1 + Math.exp(-g))) ** 2, 0) / gate.length);
+  return {
+    op: 'matmulSwiglu',
+    label: `a[${aShape}] bᵀ:${weightType}[${N},${K}]`,
+    inputs: {
+      a: f32(aShape, random.floats(size(aShape))),
+      b: weight(weightType, [N, K], random.floats(N * K)),
+      gate: f32(outShape, gate),
+    },
+    output: { dtype: 'f32', shape: outShape },
+    run: (backend, { a, b, gate }, out) => backend.matmulSwiglu({ out, a: a!, b: b!, gate: gate! }),
+    tolerance: quantized ? QUANT_TOLERANCE : TRANSCENDENTAL_TOLERANCE,
+    // matmul's typical output (a dot of K uniform pairs: √K / 3) times the typical silu(gate): a
+    // large silu on a dot that cancels to near zero is scored against the size such outputs have.
+    scale: (Math.sqrt(K) / 3) * siluRms,
+  };
+}
+
 function attention(random: Random): OpCase {
   const nKvHeads = random.int(1, 3);
   const nHeads = nKvHeads * random.pick([1, 2, 3, 4]);
@@ -371,6 +400,7 @@ function copy(random: Random): OpCase {
 
 export const OP_CASES: Record<OpName, OpCaseGenerator> = {
   matmul,
+  matmulSwiglu,
   attention,
   rmsnorm,
   addRmsnorm,

@@ -10,6 +10,7 @@ import type {
   EmbeddingParams,
   LayerNormParams,
   MatmulParams,
+  MatmulSwigluParams,
   RmsNormParams,
   RopeAppendParams,
   RopeParams,
@@ -179,6 +180,17 @@ export class WasmBackend implements Backend, TrainingOps {
     const stride = align16(this.#kernels.matmulScratchBytes(M, N, K, dtype));
     const scratch = this.#scratchFor(stride * threads);
     this.#run(threads, 'matmul', out, a, b, batch, M, N, K, +transposeB, +broadcastB, dtype, scratch, stride, this.#resetCounter());
+  }
+
+  /** The matmul, then swiglu in place over its output (an element-wise kernel may write what it reads). */
+  matmulSwiglu(params: MatmulSwigluParams): void {
+    const { out, a, b, gate } = params;
+    this.#assertLive('matmulSwiglu', out, a, b, gate);
+    const { batch, M, N, K, broadcastB } = check.checkMatmulSwiglu(params);
+    if (out.size === 0) return;
+    if (K === 0) this.#memory.fill(this.#at(out), out.byteLength);
+    else this.#matmulOffsets(this.#at(out), this.#at(a), this.#at(b), batch, M, N, K, true, broadcastB, DTYPE_CODES[b.dtype as keyof typeof DTYPE_CODES]);
+    this.#run(this.#threadsFor(out.size * 4), 'swiglu', this.#at(out), this.#at(gate), this.#at(out), out.size);
   }
 
   attention(params: AttentionParams): void {

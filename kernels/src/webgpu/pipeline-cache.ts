@@ -9,6 +9,8 @@ import elementwiseBackwardSource from '../../wgsl/elementwise-backward.wgsl';
 import elementwiseSource from '../../wgsl/elementwise.wgsl';
 import embeddingBackwardSource from '../../wgsl/embedding-backward.wgsl';
 import embeddingSource from '../../wgsl/embedding.wgsl';
+import epiloguePlainSource from '../../wgsl/epilogue-plain.wgsl';
+import epilogueSwigluSource from '../../wgsl/epilogue-swiglu.wgsl';
 import fillSource from '../../wgsl/fill.wgsl';
 import gridSource from '../../wgsl/grid.wgsl';
 import halfBitsSource from '../../wgsl/half-bits.wgsl';
@@ -23,6 +25,7 @@ import ropeAppendSource from '../../wgsl/rope-append.wgsl';
 import ropeSource from '../../wgsl/rope.wgsl';
 import rowSumSubgroupSource from '../../wgsl/row-sum-subgroup.wgsl';
 import rowSumWorkgroupSource from '../../wgsl/row-sum-workgroup.wgsl';
+import siluSource from '../../wgsl/silu.wgsl';
 import softmaxSource from '../../wgsl/softmax.wgsl';
 import sumOfSquaresSource from '../../wgsl/sum-of-squares.wgsl';
 import weightsSource from '../../wgsl/weights.wgsl';
@@ -39,12 +42,17 @@ interface ShaderFile {
   includes?: readonly string[];
   /** Uses `row_sum32`: gets the subgroup or the workgroup-memory version. */
   rowSum?: boolean;
+  /**
+   * Writes its outputs through `epilogue(index, value)`: gets epilogue-swiglu.wgsl when the
+   * defines set SWIGLU (matmulSwiglu), otherwise epilogue-plain.wgsl.
+   */
+  epilogue?: boolean;
 }
 
 const SHADERS = {
-  matmul: { source: matmulSource, includes: [weightsSource] },
-  matvec: { source: matvecSource, includes: [weightsSource], rowSum: true },
-  'matvec-quant': { source: matvecQuantSource, rowSum: true },
+  matmul: { source: matmulSource, includes: [weightsSource], epilogue: true },
+  matvec: { source: matvecSource, includes: [weightsSource], rowSum: true, epilogue: true },
+  'matvec-quant': { source: matvecQuantSource, rowSum: true, epilogue: true },
   attention: { source: attentionSource, includes: [kvCacheReadSource] },
   'attention-decode': { source: attentionDecodeSource, includes: [kvCacheReadSource] },
   normalization: { source: normalizationSource, includes: [gridSource, workgroupReduceSource] },
@@ -52,7 +60,7 @@ const SHADERS = {
   argmax: { source: argmaxSource, includes: [gridSource] },
   rope: { source: ropeSource, includes: [gridSource, ropeAngleSource] },
   'rope-append': { source: ropeAppendSource, includes: [gridSource, ropeAngleSource, halfBitsSource] },
-  elementwise: { source: elementwiseSource, includes: [gridSource] },
+  elementwise: { source: elementwiseSource, includes: [gridSource, siluSource] },
   embedding: { source: embeddingSource, includes: [gridSource, weightsSource] },
   'copy-half': { source: copyHalfSource, includes: [gridSource, halfBitsSource] },
   // Training (webgpu-training.ts); rope backward and the matmul gradients are variants of their forward files.
@@ -117,6 +125,7 @@ export class PipelineCache {
       all.SUBGROUP_SIZE = this.subgroups ? 'subgroup_size' : '1u';
       all.ROW_SUM = this.subgroups ? 'subgroupAdd' : 'workgroup memory';
     }
+    if (file.epilogue) parts.push(...(defines.SWIGLU === true ? [siluSource, epilogueSwigluSource] : [epiloguePlainSource]));
     parts.push(file.source);
     const code = substitute(parts.join('\n'), all, shader);
     return file.rowSum && this.subgroups ? `enable subgroups;\n${code}` : code;

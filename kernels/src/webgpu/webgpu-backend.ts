@@ -10,6 +10,7 @@ import type {
   EmbeddingParams,
   LayerNormParams,
   MatmulParams,
+  MatmulSwigluParams,
   RmsNormParams,
   RopeAppendParams,
   RopeParams,
@@ -27,7 +28,7 @@ import { attention } from './ops/attention.js';
 import { copy } from './ops/copy.js';
 import { binary, scale, swiglu, unary } from './ops/elementwise.js';
 import { embedding } from './ops/embedding.js';
-import { matmul } from './ops/matmul.js';
+import { matmul, matmulSwiglu } from './ops/matmul.js';
 import { addRmsnorm, argmax, layernorm, rmsnorm, softmax } from './ops/normalization.js';
 import type { OpContext } from './ops/op-context.js';
 import { rope } from './ops/rope.js';
@@ -210,6 +211,11 @@ export class WebGPUBackend implements Backend, TrainingOps, OpContext {
   matmul(params: MatmulParams): void {
     this.#live('matmul', params.out, params.a, params.b);
     matmul(this, params);
+  }
+
+  matmulSwiglu(params: MatmulSwigluParams): void {
+    this.#live('matmulSwiglu', params.out, params.a, params.b, params.gate);
+    matmulSwiglu(this, params);
   }
 
   attention(params: AttentionParams): void {

@@ -1,7 +1,8 @@
 import { isQuantized } from '../../dtype.js';
 import { ResourceLimitError } from '../../errors.js';
-import type { MatmulParams } from '../../ops.js';
-import { checkMatmul } from '../../validate.js';
+import type { MatmulParams, MatmulSwigluParams } from '../../ops.js';
+import { checkMatmul, checkMatmulSwiglu, type MatmulDims } from '../../validate.js';
+import type { Defines } from '../pipeline-cache.js';
 import { u32, type OpContext } from './op-context.js';
 
 const TILE = 64;
@@ -13,15 +14,25 @@ const MATVEC_ROWS_PER_GROUP = 8;
  * than one binding) is one dispatch per part, each writing its own slice of output columns.
  */
 export function matmul(context: OpContext, params: MatmulParams): void {
-  const { batch, M, N, K, broadcastB } = checkMatmul(params);
+  product(context, 'matmul', params, checkMatmul(params), undefined);
+}
+
+/** matmul with the SwiGLU epilogue (epilogue-swiglu.wgsl): the same dispatches, one more binding. */
+export function matmulSwiglu(context: OpContext, params: MatmulSwigluParams): void {
+  const dims = checkMatmulSwiglu(params);
+  product(context, 'matmulSwiglu', { ...params, transposeB: true }, dims, context.binding(params.gate, 'matmulSwiglu', 'gate'));
+}
+
+function product(context: OpContext, op: string, params: MatmulParams, dims: MatmulDims, gate: GPUBufferBinding | undefined): void {
+  const { batch, M, N, K, broadcastB } = dims;
   const { out, a, b, transposeB } = params;
-  const aBinding = context.binding(a, 'matmul', 'a');
-  const outBinding = context.binding(out, 'matmul', 'out');
+  const aBinding = context.binding(a, op, 'a');
+  const outBinding = context.binding(out, op, 'out');
   const { parts } = context.storage(b);
   const bBatch = b.rank === 3 ? b.shape[0]! : 1;
   if (parts.length > 1 && (!transposeB || bBatch > 1)) {
     throw new ResourceLimitError(
-      `matmul: b ${b} is larger than one storage binding and is only splittable as a 2D [N, K] weight with transposeB`,
+      `${op}: b ${b} is larger than one storage binding and is only splittable as a 2D [N, K] weight with transposeB`,
       'store large weights in the linear-layer layout [N, K] and pass transposeB: true',
     );
   }
@@ -35,17 +46,18 @@ export function matmul(context: OpContext, params: MatmulParams): void {
     const nCount = split ? part.rowCount : N;
     if (nCount === 0) continue;
     const uniforms = [M, N, K, nBegin, nCount, M * K, bBatchStride, M * N, part.quantBase].map(u32);
-    const bindings = [aBinding, { buffer: part.buffer, size: part.byteLength }, outBinding];
+    const bindings = [aBinding, { buffer: part.buffer, size: part.byteLength }, outBinding, gate];
+    const epilogue: Defines = gate ? { SWIGLU: true } : {};
     if (M === 1 && transposeB) {
       const pipeline = isQuantized(b.dtype)
-        ? context.pipelines.get('matvec-quant', 'main', { QUANT: b.dtype })
-        : context.pipelines.get('matvec', 'main', { WEIGHT_FN: weightFn });
+        ? context.pipelines.get('matvec-quant', 'main', { QUANT: b.dtype, ...epilogue })
+        : context.pipelines.get('matvec', 'main', { WEIGHT_FN: weightFn, ...epilogue });
       context.recorder.dispatch(pipeline, bindings, uniforms, [Math.ceil(nCount / MATVEC_ROWS_PER_GROUP), 1, batch]);
     } else if (M === 1) {
       const pipeline = context.pipelines.get('matvec', 'main_kn', { WEIGHT_FN: weightFn });
       context.recorder.dispatch(pipeline, bindings, uniforms, [Math.ceil(nCount / 256), 1, batch]);
     } else {
-      const pipeline = context.pipelines.get('matmul', 'main', { WEIGHT_FN: weightFn, TRANSPOSE_A: false, TRANSPOSE_B: transposeB, ACCUMULATE: false, PART_OF_K: false });
+      const pipeline = context.pipelines.get('matmul', 'main', { WEIGHT_FN: weightFn, TRANSPOSE_A: false, TRANSPOSE_B: transposeB, ACCUMULATE: false, PART_OF_K: false, ...epilogue });
       context.recorder.dispatch(pipeline, bindings, uniforms, [Math.ceil(nCount / TILE), Math.ceil(M / TILE), batch]);
     }
   }

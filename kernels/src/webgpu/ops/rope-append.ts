@@ -4,8 +4,8 @@ import { WORKGROUP_SIZE, grid, u32, type OpContext } from './op-context.js';
 
 /**
  * One dispatch of rope-append.wgsl where the unfused steps took four (rope q, rope k, and two
- * copies, which are dispatches too into an f16 cache): a decode step's layer is small enough on a
- * GPU that the number of dispatches, not their work, sets its time.
+ * cache writes: dispatches into an f16 cache, buffer copies into an f32 one). A decode step's
+ * layer is small enough on a GPU that the number of dispatches, not their work, sets its time.
  */
 export function ropeAppend(context: OpContext, params: RopeAppendParams): void {
   const { B, T, S, nHeads, nKvHeads, D, start } = checkRopeAppend(params);

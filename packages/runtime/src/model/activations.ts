@@ -42,13 +42,14 @@ export class Activations {
   readonly queryUnbiased: Tensor | undefined; // [T, H·D]
   readonly kvUnbiased: Tensor | undefined; // [T, KV·D]
   readonly gate: Tensor; // [T, I]
-  readonly up: Tensor; // [T, I]
-  readonly activated: Tensor; // [T, I]
+  readonly activated: Tensor; // [T, I]: silu(gate) · up
   /** The last position's normalised hidden state, when T > 1 (for T = 1 it is `branch` itself). */
   readonly lastNormed: Tensor | undefined; // [1, C]
   readonly logits: Tensor; // [1, V]
   readonly #all: Tensor[] = [];
   readonly #lora = new Map<string, LoraBuffers>();
+  #up: Tensor | undefined;
+  readonly #intermediateSize: number;
   #disposed = false;
 
   constructor(
@@ -58,6 +59,7 @@ export class Activations {
     biased: boolean,
   ) {
     const { hiddenSize: C, intermediateSize: I, numHeads: H, numKvHeads: KV, headDim: D, vocabSize: V } = config;
+    this.#intermediateSize = I;
     const T = tokens;
     const tensor = (dtype: 'f32' | 'i32', shape: number[]) => this.#tensor(dtype, shape);
     try {
@@ -76,7 +78,6 @@ export class Activations {
       this.queryUnbiased = biased ? tensor('f32', [T, H * D]) : undefined;
       this.kvUnbiased = biased ? tensor('f32', [T, KV * D]) : undefined;
       this.gate = tensor('f32', [T, I]);
-      this.up = tensor('f32', [T, I]);
       this.activated = tensor('f32', [T, I]);
       this.lastNormed = T > 1 ? tensor('f32', [1, C]) : undefined;
       this.logits = tensor('f32', [1, V]);
@@ -84,6 +85,15 @@ export class Activations {
       this.dispose();
       throw error;
     }
+  }
+
+  /**
+   * The up projection on its own, [T, I]: only an up projection with a LoRA adapter needs it (the
+   * plain one is fused with the activation, `matmulSwiglu`), so it is made on first use.
+   */
+  get up(): Tensor {
+    this.#up ??= this.#tensor('f32', [this.tokens, this.#intermediateSize]);
+    return this.#up;
   }
 
   /**

@@ -118,10 +118,14 @@ export class LlamaModel {
       this.#linear(a, a.blockOutput, a.queryRows, w.o, undefined, undefined); // [T, C]
       backend.addRmsnorm({ residual: a.residual, x: a.blockOutput, out: a.branch, weight: w.ffnNorm, eps }); // [T, C]
 
-      // MLP block (SwiGLU).
+      // MLP block (SwiGLU): the activation is fused into the up projection unless it has an adapter.
       this.#linear(a, a.gate, a.branch, w.gate, undefined, undefined); // [T, I]
-      this.#linear(a, a.up, a.branch, w.up, undefined, undefined); // [T, I]
-      backend.swiglu({ out: a.activated, gate: a.gate, up: a.up }); // [T, I]
+      if (this.weights.adapters?.has(w.up)) {
+        this.#linear(a, a.up, a.branch, w.up, undefined, undefined); // [T, I]
+        backend.swiglu({ out: a.activated, gate: a.gate, up: a.up }); // [T, I]
+      } else {
+        backend.matmulSwiglu({ out: a.activated, a: a.branch, b: w.up, gate: a.gate }); // [T, I]
+      }
       this.#linear(a, a.blockOutput, a.activated, w.down, undefined, undefined); // [T, C]
       // The residual add, then the next layer's attention norm, or after the last layer the final norm.
       const nextNorm = layer + 1 < L ? weights.layers[layer + 1]!.attentionNorm : weights.finalNorm;
