@@ -12,6 +12,7 @@
 // n_begin .. + n_count of out, or with {{PART_OF_K}} rows n_begin .. + n_count of a B stored [K, N]
 // (dA = dY · W through a split linear-layer weight W [N, K]): each part then adds its share of the
 // inner sum over every column of out, and A is read from column n_begin with its full row stride K.
+// Overwritten outputs go through `epilogue` (epilogue-plain.wgsl, or epilogue-swiglu.wgsl for matmulSwiglu).
 
 struct Params {
   M: u32,

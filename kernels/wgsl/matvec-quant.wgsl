@@ -3,6 +3,7 @@
 // lane consumes whole u32 words of quants — 4 int8 values, or 8 nibbles — dequantised in registers
 // and dotted with vec4s of the activation; the block scale is applied once per word.
 // K is a multiple of 32, so every row starts on a block and every vec4 of `a` is aligned.
+// Outputs are written through `epilogue` (epilogue-plain.wgsl, or epilogue-swiglu.wgsl for matmulSwiglu).
 
 struct Params {
   M: u32,

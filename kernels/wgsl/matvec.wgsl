@@ -6,6 +6,7 @@
 // elements, then a per-row reduction ({{ROW_SUM}}: subgroupAdd or workgroup memory).
 // `main_kn` (B is [K, N], f32): one invocation per output column; a warp reads consecutive columns
 // of each row of B, which is coalesced without any reduction.
+// `main` writes through `epilogue` (epilogue-plain.wgsl, or epilogue-swiglu.wgsl for matmulSwiglu).
 
 struct Params {
   M: u32,

@@ -57,6 +57,23 @@ describe(`WebGPU tensors split over bindings of ${MAX_BINDING_BYTES} bytes`, () 
     }
   });
 
+  it('matmulSwiglu with a split weight: each part applies the gate of its own columns', async () => {
+    for (const [dtype, make] of Object.entries(WEIGHTS)) {
+      const [N, K] = [150, 64];
+      const b: HostTensor = { dtype: dtype as HostTensor['dtype'], shape: [N, K], data: make(N * K) };
+      for (const M of [1, 6]) {
+        const inputs = {
+          a: { dtype: 'f32' as const, shape: [M, K], data: random.floats(M * K) },
+          b,
+          gate: { dtype: 'f32' as const, shape: [M, N], data: random.normals(M * N, 3) },
+        };
+        const run = (backend: typeof gpu | typeof reference) =>
+          runOn(backend, inputs, { dtype: 'f32', shape: [M, N] }, (be, t, out) => be.matmulSwiglu({ out, a: t.a!, b: t.b!, gate: t.gate! }));
+        expect(maxRelativeError(await run(gpu), await run(reference)), `${dtype} M=${M}`).toBeLessThan(1e-5);
+      }
+    }
+  });
+
   it('embedding from a split table matches the reference, out-of-range ids included', async () => {
     for (const [dtype, make] of Object.entries(WEIGHTS)) {
       const [V, C] = [150, 64];
