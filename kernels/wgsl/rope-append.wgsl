@@ -5,7 +5,7 @@
 // nKvHeads · D elements starts on a word (D is even), so no two invocations share a word.
 // Each element is rotated on its own, re-reading its pair partner: the 'half' style's partners sit
 // D/2 apart, in another invocation's word. The cache is bound as u32 words for both dtypes (an f32
-// element is stored as its bits).
+// element is stored as its bits). Eight storage bindings: exactly WebGPU's default per-stage limit.
 
 struct Params {
   q_units: u32,    // B · T · nHeads · D
