@@ -3,6 +3,7 @@ import type { Backend } from './backend.js';
 import type { DType } from './dtype.js';
 import { f32ToF16Bits, toF16 } from './numeric/half.js';
 import type { RopeStyle } from './ops.js';
+import type { Tensor } from './tensor.js';
 import { createReferenceBackend } from './reference/reference-backend.js';
 import { Random } from './testing/random.js';
 import { TEST_BACKENDS } from './testing/test-backends.js';
@@ -106,8 +107,7 @@ describe.each(TEST_BACKENDS)('$label backend, f16 KV cache edges', ({ create }) 
     ['f32', 'interleaved', 12],
   ] as const)('ropeAppend into an %s cache (%s, D = %i) writes the bits rope + copy write', async (cacheType, style, D) => {
     backend ??= await create();
-    const parts = await Promise.all([appendFused(backend, cacheType, style, D), appendUnfused(backend, cacheType, style, D)]);
-    const [fused, unfused] = parts.map((part) => part.map((values) => Array.from(new Uint32Array(values.buffer, values.byteOffset, values.byteLength >> 2))));
+    const [fused, unfused] = await Promise.all([appendFused(backend, cacheType, style, D), appendUnfused(backend, cacheType, style, D)]);
     expect(fused[0], 'qOut').toEqual(unfused[0]);
     expect(fused[1], 'keyCache').toEqual(unfused[1]);
     expect(fused[2], 'valueCache').toEqual(unfused[2]);
@@ -137,37 +137,47 @@ function appendInputs(D: number, cacheType: DType) {
   };
 }
 
-async function appendFused(backend: Backend, cacheType: DType, style: RopeStyle, D: number): Promise<ArrayBufferView[]> {
-  const { B, T, S, H, KV, start, theta } = APPEND;
+interface AppendTensors {
+  q: Tensor;
+  k: Tensor;
+  v: Tensor;
+  positions: Tensor;
+  qOut: Tensor;
+  keyCache: Tensor;
+  valueCache: Tensor;
+}
+
+/** Uploads the inputs, runs `append` on them and reads qOut and both caches back as u32 words. */
+async function appendWith(backend: Backend, cacheType: DType, D: number, append: (t: AppendTensors) => void): Promise<number[][]> {
+  const { B, T, S, H, KV } = APPEND;
   const inputs = appendInputs(D, cacheType);
-  const q = backend.tensor('f32', [B, T, H, D], inputs.q);
-  const k = backend.tensor('f32', [B, T, KV, D], inputs.k);
-  const v = backend.tensor('f32', [B, T, KV, D], inputs.v);
-  const positions = backend.tensor('i32', [B, T], inputs.positions);
-  const qOut = backend.tensor('f32', [B, T, H, D]);
-  const keyCache = backend.tensor(cacheType, [B, S, KV, D], inputs.cache);
-  const valueCache = backend.tensor(cacheType, [B, S, KV, D], inputs.cache);
+  const t: AppendTensors = {
+    q: backend.tensor('f32', [B, T, H, D], inputs.q),
+    k: backend.tensor('f32', [B, T, KV, D], inputs.k),
+    v: backend.tensor('f32', [B, T, KV, D], inputs.v),
+    positions: backend.tensor('i32', [B, T], inputs.positions),
+    qOut: backend.tensor('f32', [B, T, H, D]),
+    keyCache: backend.tensor(cacheType, [B, S, KV, D], inputs.cache),
+    valueCache: backend.tensor(cacheType, [B, S, KV, D], inputs.cache),
+  };
   try {
-    backend.ropeAppend({ qOut, q, k, v, keyCache, valueCache, start, positions, theta, style });
-    return [await backend.read(qOut), await backend.read(keyCache), await backend.read(valueCache)].map(padToWords);
+    append(t);
+    return [await backend.read(t.qOut), await backend.read(t.keyCache), await backend.read(t.valueCache)].map(words);
   } finally {
-    for (const tensor of [q, k, v, positions, qOut, keyCache, valueCache]) backend.free(tensor);
+    for (const tensor of Object.values(t)) backend.free(tensor);
   }
 }
 
+function appendFused(backend: Backend, cacheType: DType, style: RopeStyle, D: number): Promise<number[][]> {
+  const { start, theta } = APPEND;
+  return appendWith(backend, cacheType, D, (t) => backend.ropeAppend({ ...t, start, theta, style }));
+}
+
 /** The same through rope, rope and a copy per sequence and cache. */
-async function appendUnfused(backend: Backend, cacheType: DType, style: RopeStyle, D: number): Promise<ArrayBufferView[]> {
-  const { B, T, S, H, KV, start, theta } = APPEND;
-  const inputs = appendInputs(D, cacheType);
-  const q = backend.tensor('f32', [B, T, H, D], inputs.q);
-  const k = backend.tensor('f32', [B, T, KV, D], inputs.k);
-  const v = backend.tensor('f32', [B, T, KV, D], inputs.v);
-  const positions = backend.tensor('i32', [B, T], inputs.positions);
-  const qOut = backend.tensor('f32', [B, T, H, D]);
-  const kRotated = backend.tensor('f32', [B, T, KV, D]);
-  const keyCache = backend.tensor(cacheType, [B, S, KV, D], inputs.cache);
-  const valueCache = backend.tensor(cacheType, [B, S, KV, D], inputs.cache);
-  try {
+function appendUnfused(backend: Backend, cacheType: DType, style: RopeStyle, D: number): Promise<number[][]> {
+  const { B, T, S, KV, start, theta } = APPEND;
+  return appendWith(backend, cacheType, D, ({ q, k, v, positions, qOut, keyCache, valueCache }) => {
+    const kRotated = backend.tensor('f32', [B, T, KV, D]);
     backend.rope({ out: qOut, x: q, positions, theta, style });
     backend.rope({ out: kRotated, x: k, positions, theta, style });
     const row = KV * D;
@@ -175,15 +185,13 @@ async function appendUnfused(backend: Backend, cacheType: DType, style: RopeStyl
       backend.copy({ out: keyCache, x: kRotated, xOffset: b * T * row, count: T * row, outOffset: (b * S + start) * row });
       backend.copy({ out: valueCache, x: v, xOffset: b * T * row, count: T * row, outOffset: (b * S + start) * row });
     }
-    return [await backend.read(qOut), await backend.read(keyCache), await backend.read(valueCache)].map(padToWords);
-  } finally {
-    for (const tensor of [q, k, v, positions, qOut, kRotated, keyCache, valueCache]) backend.free(tensor);
-  }
+    backend.free(kRotated);
+  });
 }
 
-/** The read's bytes, compared as u32 words (so NaN payloads and signed zeros count). */
-function padToWords(values: ArrayBufferView): Uint8Array {
+/** The read's bytes as u32 words, an odd f16 tail padded with zeros (so NaN payloads and signed zeros count). */
+function words(values: ArrayBufferView): number[] {
   const bytes = new Uint8Array(Math.ceil(values.byteLength / 4) * 4);
   bytes.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-  return bytes;
+  return Array.from(new Uint32Array(bytes.buffer));
 }

@@ -143,14 +143,17 @@ export class ReferenceBackend implements Backend {
     kernels.rope(this.f32(qOut), this.f32(q), positionValues, B, T, nHeads, D, theta, style, inverseFrequencies);
     const rotatedKeys = new Float32Array(k.size); // [B, T, nKvHeads, D]
     kernels.rope(rotatedKeys, this.f32(k), positionValues, B, T, nKvHeads, D, theta, style, inverseFrequencies);
-    const rowElements = nKvHeads * D;
-    for (const [cache, rows] of [[keyCache, rotatedKeys], [valueCache, this.f32(v)]] as const) {
-      const target = this.storage(cache) as Float32Array | Uint16Array;
-      for (let b = 0; b < B; b++) {
-        const from = b * T * rowElements;
-        const to = (b * S + start) * rowElements;
-        for (let i = 0; i < T * rowElements; i++) target[to + i] = cache.dtype === 'f16' ? f32ToF16Bits(rows[from + i]!) : rows[from + i]!;
-      }
+    this.appendRows(keyCache, rotatedKeys, B, T, S, start, nKvHeads * D);
+    this.appendRows(valueCache, this.f32(v), B, T, S, start, nKvHeads * D);
+  }
+
+  /** Each sequence's T rows of `rowElements` values into cache positions [start, start + T), rounded to f16 for an f16 cache. */
+  private appendRows(cache: Tensor, rows: Float32Array, B: number, T: number, S: number, start: number, rowElements: number): void {
+    const target = this.storage(cache) as Float32Array | Uint16Array;
+    for (let b = 0; b < B; b++) {
+      const from = b * T * rowElements;
+      const to = (b * S + start) * rowElements;
+      for (let i = 0; i < T * rowElements; i++) target[to + i] = cache.dtype === 'f16' ? f32ToF16Bits(rows[from + i]!) : rows[from + i]!;
     }
   }
 

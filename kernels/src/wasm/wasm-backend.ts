@@ -262,16 +262,20 @@ export class WasmBackend implements Backend, TrainingOps {
     this.#run(this.#threadsFor(qOut.size), 'rope', this.#at(qOut), this.#at(q), table, tokens, nHeads, D, interleaved);
     const rotatedKeys = this.#scratchFor(k.byteLength); // [B, T, nKvHeads, D]
     this.#run(this.#threadsFor(k.size), 'rope', rotatedKeys, this.#at(k), table, tokens, nKvHeads, D, interleaved);
-    const half = keyCache.dtype === 'f16';
-    const rowBytes = nKvHeads * D * 4; // one token's row, f32
+    this.#appendRows(keyCache, rotatedKeys, B, T, S, start, nKvHeads * D);
+    this.#appendRows(valueCache, this.#at(v), B, T, S, start, nKvHeads * D);
+  }
+
+  /** Each sequence's T rows of `rowElements` f32s at `rows` into cache positions [start, start + T). */
+  #appendRows(cache: Tensor, rows: number, B: number, T: number, S: number, start: number, rowElements: number): void {
+    const half = cache.dtype === 'f16';
+    const rowBytes = rowElements * 4;
     const cacheRowBytes = half ? rowBytes / 2 : rowBytes;
-    for (const [cache, rows] of [[keyCache, rotatedKeys], [valueCache, this.#at(v)]] as const) {
-      for (let b = 0; b < B; b++) {
-        const source = rows + b * T * rowBytes;
-        const target = this.#at(cache) + (b * S + start) * cacheRowBytes;
-        if (half) this.#run(this.#threadsFor(T * rowBytes), 'toHalf', target, source, T * nKvHeads * D);
-        else this.#memory.bytes.copyWithin(target, source, source + T * rowBytes);
-      }
+    for (let b = 0; b < B; b++) {
+      const source = rows + b * T * rowBytes;
+      const target = this.#at(cache) + (b * S + start) * cacheRowBytes;
+      if (half) this.#run(this.#threadsFor(T * rowBytes), 'toHalf', target, source, T * rowElements);
+      else this.#memory.bytes.copyWithin(target, source, source + T * rowBytes);
     }
   }
 
