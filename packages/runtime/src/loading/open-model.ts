@@ -1,5 +1,6 @@
 import { loadTokenizer, tokenizerFromGguf, type Tokenizer } from '@cria/tokenizer';
 import { ModelNotFoundError } from '../engine/engine-errors.js';
+import { formatError } from '../formats/errors.js';
 import { GgufFile } from '../formats/gguf/gguf-file.js';
 import type { WeightReader } from '../formats/host-tensor.js';
 import { SafetensorsFile } from '../formats/safetensors/safetensors-file.js';
@@ -51,7 +52,7 @@ function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ModelNotFoundError(file, `not valid JSON (${(error as Error).message}); re-download it`);
+    throw formatError('invalid-json', file, `not valid JSON (${(error as Error).message})`, 'the file is cut short or corrupt; re-download it with the weights');
   }
 }
 

@@ -56,6 +56,16 @@ describe('configFromHf', () => {
     expect(() => configFromHf({ ...LLAMA_3_2, hidden_size: '2048' })).toThrow(ModelConfigError);
     expect(() => configFromHf({ ...LLAMA_3_2, rope_scaling: { rope_type: 'yarn', factor: 4 } })).toThrow(/rope_scaling/);
   });
+
+  it('rejects counts that cannot be a real model before a tensor is read, naming the key', () => {
+    // A corrupt layer count would otherwise size the loader's layer list (2^31 entries: out of memory).
+    expect(() => configFromHf({ ...LLAMA_3_2, num_hidden_layers: 2 ** 31 })).toThrow(/'num_hidden_layers' should be a positive integer up to 4096/);
+    expect(() => configFromHf({ ...LLAMA_3_2, num_attention_heads: 1e6 })).toThrow(/num_attention_heads/);
+    expect(() => configFromHf({ ...LLAMA_3_2, hidden_size: 2 ** 53 })).toThrow(/hidden_size/);
+    expect(() => configFromHf({ ...LLAMA_3_2, num_key_value_heads: 6 })).toThrow(/'num_key_value_heads' should be a divisor of num_attention_heads \(32\), got 6/);
+    expect(() => configFromHf({ ...LLAMA_3_2, head_dim: 127 })).toThrow(/'head_dim' should be an even number/);
+    expect(() => configFromHf({ ...LLAMA_3_2, rms_norm_eps: Infinity })).toThrow(/rms_norm_eps/);
+  });
 });
 
 describe('configFromGguf', () => {

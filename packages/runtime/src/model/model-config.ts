@@ -62,16 +62,35 @@ export class ModelConfigError extends Error {
   }
 }
 
-function positiveInteger(file: string, record: Record<string, unknown>, key: string, fallback?: number): number {
+/**
+ * Bounds on counts a config sets before any tensor is checked against it: far above real models
+ * (Llama 3.1 405B has 126 layers and 128 heads), far below what a corrupt value would make the
+ * loader allocate (the layer list is built from the count) before the tensors could refute it.
+ */
+const MAX_LAYERS = 4096;
+const MAX_HEADS = 4096;
+/** Sizes are checked against the tensors; this only keeps products of them exact doubles. */
+const MAX_SIZE = 2 ** 31;
+
+function positiveInteger(file: string, record: Record<string, unknown>, key: string, fallback?: number, max = MAX_SIZE): number {
   const value = record[key] ?? fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw new ModelConfigError(file, key, 'a positive integer', value);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > max) {
+    throw new ModelConfigError(file, key, `a positive integer${max === MAX_SIZE ? '' : ` up to ${max}`}`, value);
+  }
   return value;
 }
 
 function positiveNumber(file: string, record: Record<string, unknown>, key: string, fallback?: number): number {
   const value = record[key] ?? fallback;
-  if (typeof value !== 'number' || !(value > 0)) throw new ModelConfigError(file, key, 'a positive number', value);
+  if (typeof value !== 'number' || !(value > 0) || value === Infinity) throw new ModelConfigError(file, key, 'a positive finite number', value);
   return value;
+}
+
+/** Grouped-query attention shares each KV head among a whole number of query heads; RoPE rotates pairs. */
+function checkHeads(file: string, keys: { heads: string; kvHeads: string; headDim: string }, config: ModelConfig): ModelConfig {
+  if (config.numHeads % config.numKvHeads !== 0) throw new ModelConfigError(file, keys.kvHeads, `a divisor of ${keys.heads} (${config.numHeads})`, config.numKvHeads);
+  if (config.headDim % 2 !== 0) throw new ModelConfigError(file, keys.headDim, 'an even number (RoPE rotates pairs of dimensions)', config.headDim);
+  return config;
 }
 
 function idList(value: unknown): number[] {
@@ -88,17 +107,17 @@ export function configFromHf(json: unknown, generationConfig: unknown = undefine
   const architecture = Array.isArray(architectures) ? String(architectures[0]) : String(record['model_type'] ?? 'unknown');
   if (!(SUPPORTED_ARCHITECTURES as readonly string[]).includes(architecture)) throw new UnsupportedArchitectureError(architecture, SUPPORTED_ARCHITECTURES);
   const hiddenSize = positiveInteger(file, record, 'hidden_size');
-  const numHeads = positiveInteger(file, record, 'num_attention_heads');
+  const numHeads = positiveInteger(file, record, 'num_attention_heads', undefined, MAX_HEADS);
   const headDim = positiveInteger(file, record, 'head_dim', hiddenSize / numHeads);
   const ropeTheta = positiveNumber(file, record, 'rope_theta', 10000);
   const generation = (generationConfig ?? {}) as Record<string, unknown>;
-  return {
+  return checkHeads(file, { heads: 'num_attention_heads', kvHeads: 'num_key_value_heads', headDim: 'head_dim' }, {
     architecture: architecture as SupportedArchitecture,
     hiddenSize,
     intermediateSize: positiveInteger(file, record, 'intermediate_size'),
-    numLayers: positiveInteger(file, record, 'num_hidden_layers'),
+    numLayers: positiveInteger(file, record, 'num_hidden_layers', undefined, MAX_LAYERS),
     numHeads,
-    numKvHeads: positiveInteger(file, record, 'num_key_value_heads', numHeads),
+    numKvHeads: positiveInteger(file, record, 'num_key_value_heads', numHeads, MAX_HEADS),
     headDim,
     vocabSize: positiveInteger(file, record, 'vocab_size'),
     rmsNormEps: positiveNumber(file, record, 'rms_norm_eps', 1e-6),
@@ -110,7 +129,7 @@ export function configFromHf(json: unknown, generationConfig: unknown = undefine
     maxPositionEmbeddings: positiveInteger(file, record, 'max_position_embeddings', 2048),
     slidingWindow: slidingWindowOf(file, architecture, record),
     eosTokenIds: [...new Set([...idList(record['eos_token_id']), ...idList(generation['eos_token_id'])])],
-  };
+  });
 }
 
 /** The attention window when the config turns it on (Mistral: `sliding_window` set; Qwen2: `use_sliding_window`). */
@@ -144,7 +163,7 @@ export function configFromGguf(metadata: Record<string, unknown>, file: string):
   const record: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(metadata)) record[name] = typeof value === 'bigint' ? Number(value) : value;
   const hiddenSize = positiveInteger(file, record, key('embedding_length'));
-  const numHeads = positiveInteger(file, record, key('attention.head_count'));
+  const numHeads = positiveInteger(file, record, key('attention.head_count'), undefined, MAX_HEADS);
   const headDim = positiveInteger(file, record, key('rope.dimension_count'), hiddenSize / numHeads);
   const ropeTheta = positiveNumber(file, record, key('rope.freq_base'), 10000);
   const tokens = metadata['tokenizer.ggml.tokens'];
@@ -152,13 +171,13 @@ export function configFromGguf(metadata: Record<string, unknown>, file: string):
   const scalingType = record[key('rope.scaling.type')];
   if (scalingType !== undefined && scalingType !== 'none') throw new ModelConfigError(file, key('rope.scaling.type'), '"none" (Cria implements GGUF rope scaling only through rope_freqs)', scalingType);
   const eos = [record['tokenizer.ggml.eos_token_id'], record['tokenizer.ggml.eot_token_id']].filter((id): id is number => typeof id === 'number');
-  return {
+  return checkHeads(file, { heads: key('attention.head_count'), kvHeads: key('attention.head_count_kv'), headDim: key('rope.dimension_count') }, {
     architecture,
     hiddenSize,
     intermediateSize: positiveInteger(file, record, key('feed_forward_length')),
-    numLayers: positiveInteger(file, record, key('block_count')),
+    numLayers: positiveInteger(file, record, key('block_count'), undefined, MAX_LAYERS),
     numHeads,
-    numKvHeads: positiveInteger(file, record, key('attention.head_count_kv'), numHeads),
+    numKvHeads: positiveInteger(file, record, key('attention.head_count_kv'), numHeads, MAX_HEADS),
     headDim,
     vocabSize: positiveInteger(file, record, key('vocab_size'), vocabFallback),
     rmsNormEps: positiveNumber(file, record, key('attention.layer_norm_rms_epsilon'), 1e-5),
@@ -171,5 +190,5 @@ export function configFromGguf(metadata: Record<string, unknown>, file: string):
     tieWordEmbeddings: false,
     maxPositionEmbeddings: positiveInteger(file, record, key('context_length'), 2048),
     eosTokenIds: [...new Set(eos)],
-  };
+  });
 }
