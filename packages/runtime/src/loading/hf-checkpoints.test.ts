@@ -1,16 +1,12 @@
 // Hugging Face checkpoints in the forms they ship in (F16 and BF16 safetensors, sharded with an
 // index), loaded through createEngine into a running model and compared with the forms already
 // checked against llama.cpp (the F32 checkpoint, the F16 GGUF).
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../engine/create-engine.js';
-import { writeChunks } from '../formats/chunks.js';
-import { SAFETENSORS_INDEX_FILE } from '../formats/safetensors/sharded-safetensors.js';
-import { encodeSafetensors } from '../formats/safetensors/safetensors-writer.js';
 import type { SafetensorsDType } from '../formats/safetensors/safetensors-header.js';
-import { testModelWeights } from '../formats/test-model/test-model.js';
 import { TINY_LLAMA, TINY_QWEN2, type TestModelConfig } from '../formats/test-model/test-model-config.js';
 import { writeTestModel } from '../formats/test-model/write-test-model.js';
 
@@ -72,24 +68,10 @@ describe('Hugging Face checkpoints by element type', () => {
 describe('sharded Hugging Face checkpoints', () => {
   it('three shards and their index give exactly the logits of the one-file checkpoint (Qwen2, with biases)', async () => {
     const whole = join(await writeHf('qwen2-f32', TINY_QWEN2, 'F32'), 'hf');
-    const sharded = join(directory, 'qwen2-sharded');
-    await mkdir(sharded);
-    for (const file of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json']) await copyFile(join(whole, file), join(sharded, file));
-    const tensors = testModelWeights(TINY_QWEN2);
-    const shards = 3;
-    const weightMap: Record<string, string> = {};
-    let totalSize = 0;
-    for (let shard = 0; shard < shards; shard++) {
-      const file = `model-0000${shard + 1}-of-0000${shards}.safetensors`;
-      // Interleaved, so every layer's tensors are spread over several files.
-      const mine = tensors.filter((_, index) => index % shards === shard);
-      for (const tensor of mine) {
-        weightMap[tensor.name] = file;
-        totalSize += tensor.values.length * 4;
-      }
-      await writeChunks(join(sharded, file), encodeSafetensors(mine.map(({ name, shape, values }) => ({ name, shape, dtype: 'F32' as const, data: values })), { format: 'pt' }));
-    }
-    await writeFile(join(sharded, SAFETENSORS_INDEX_FILE), JSON.stringify({ metadata: { total_size: totalSize }, weight_map: weightMap }));
+    // Tensors dealt round-robin over the shards, so every layer's tensors are spread over several files.
+    await writeTestModel(join(directory, 'qwen2-sharded'), TINY_QWEN2, { hfShards: 3, ggufTypes: [] });
+    const sharded = join(directory, 'qwen2-sharded', 'hf');
+    expect((await readdir(sharded)).filter((file) => file.endsWith('.safetensors'))).toEqual([1, 2, 3].map((shard) => `model-0000${shard}-of-00003.safetensors`));
     expect(Array.from(await logitsOf(sharded))).toEqual(Array.from(await logitsOf(whole)));
   });
 });

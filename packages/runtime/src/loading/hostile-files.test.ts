@@ -11,18 +11,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../engine/engine-errors.js';
 import { ModelFormatError } from '../formats/errors.js';
 import { GgufFile } from '../formats/gguf/gguf-file.js';
+import { SAFETENSORS_INDEX_FILE } from '../formats/safetensors/sharded-safetensors.js';
 import { MemoryByteSource } from '../formats/sources/byte-source.js';
 import { SeededRandom } from '../formats/test-model/seeded-random.js';
 import { ModelConfigError } from '../model/model-config.js';
+import { TINY_LLAMA } from '../formats/test-model/test-model-config.js';
+import { writeTestModel } from '../formats/test-model/write-test-model.js';
 import { writeTestModels, type TestModelFiles } from '../testing/test-model-files.js';
 import { loadModel } from './load-model.js';
 
 let files: TestModelFiles;
 let scratch: string;
 
+let sharded: string;
+
 beforeAll(async () => {
   files = await writeTestModels();
   scratch = await mkdtemp(join(tmpdir(), 'cria-hostile-'));
+  await writeTestModel(join(scratch, 'sharded'), TINY_LLAMA, { hfShards: 2, ggufTypes: [] });
+  sharded = join(scratch, 'sharded', 'hf');
 });
 afterAll(async () => {
   await files?.remove();
@@ -202,9 +209,9 @@ describe('a corrupted model file loads or is refused with a typed error', () => 
     expect(untyped.found).toEqual([]);
   });
 
-  it.each(['config.json', 'tokenizer.json', 'tokenizer_config.json'])(`Hugging Face %s: ${ROUNDS} values of the wrong kind, deleted keys and cuts`, async (name) => {
+  it.each(['config.json', 'tokenizer.json', 'tokenizer_config.json', SAFETENSORS_INDEX_FILE])(`Hugging Face %s: ${ROUNDS} values of the wrong kind, deleted keys and cuts`, async (name) => {
     const directory = join(scratch, `hf-${name}`);
-    await cp(join(files.llama, 'hf'), directory, { recursive: true });
+    await cp(name === SAFETENSORS_INDEX_FILE ? sharded : join(files.llama, 'hf'), directory, { recursive: true });
     const path = join(directory, name);
     const text = await readFile(path, 'utf8');
     const document: unknown = JSON.parse(text);

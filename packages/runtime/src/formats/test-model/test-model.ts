@@ -2,7 +2,8 @@ import { concatBytes } from '../chunks.js';
 import { gguf, type GgufValue } from '../gguf/gguf-value.js';
 import { encodeGguf, type GgufWriteTensor } from '../gguf/gguf-writer.js';
 import type { SafetensorsDType } from '../safetensors/safetensors-header.js';
-import { encodeSafetensors } from '../safetensors/safetensors-writer.js';
+import { SAFETENSORS_INDEX_FILE } from '../safetensors/sharded-safetensors.js';
+import { encodeSafetensors, type SafetensorsWriteTensor } from '../safetensors/safetensors-writer.js';
 import { encodeQ4K, encodeQ6K } from './k-quant-encode.js';
 import { permuteForInterleavedRope } from './rope-permute.js';
 import { SeededRandom } from './seeded-random.js';
@@ -57,7 +58,7 @@ export function testModelWeights(config: TestModelConfig): WeightTensor[] {
 }
 
 /** The files of the Hugging Face form, by name (contents as chunks). */
-export function testModelHfFiles(config: TestModelConfig, dtype: SafetensorsDType = 'F32'): Record<string, Uint8Array[]> {
+export function testModelHfFiles(config: TestModelConfig, dtype: SafetensorsDType = 'F32', shards = 1): Record<string, Uint8Array[]> {
   const vocabulary = testVocabulary(config.vocabSize);
   const torchDtype = ({ F32: 'float32', F16: 'float16', BF16: 'bfloat16' } as const)[dtype];
   const json = (value: object) => [new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`)];
@@ -65,10 +66,31 @@ export function testModelHfFiles(config: TestModelConfig, dtype: SafetensorsDTyp
   return {
     'config.json': json(hfConfigJson(config, torchDtype, vocabulary.bosId, vocabulary.eosId)),
     'generation_config.json': json({ bos_token_id: vocabulary.bosId, eos_token_id: vocabulary.eosId, do_sample: false }),
-    'model.safetensors': encodeSafetensors(tensors, { format: 'pt' }),
+    ...(shards > 1 ? shardedSafetensors(tensors, shards, json) : { 'model.safetensors': encodeSafetensors(tensors, { format: 'pt' }) }),
     'tokenizer.json': json(tokenizerJson(vocabulary)),
     'tokenizer_config.json': json(tokenizerConfigJson(vocabulary)),
   };
+}
+
+/**
+ * `model-0000i-of-0000n.safetensors` files and the index that maps each tensor to one, as
+ * transformers' save_pretrained shards; tensors are dealt round-robin, so every layer spans files.
+ */
+function shardedSafetensors(tensors: SafetensorsWriteTensor[], shards: number, json: (value: object) => Uint8Array[]): Record<string, Uint8Array[]> {
+  const files: Record<string, Uint8Array[]> = {};
+  const weightMap: Record<string, string> = {};
+  let totalSize = 0;
+  for (let shard = 0; shard < shards; shard++) {
+    const file = `model-${String(shard + 1).padStart(5, '0')}-of-${String(shards).padStart(5, '0')}.safetensors`;
+    const mine = tensors.filter((_, index) => index % shards === shard);
+    for (const tensor of mine) {
+      weightMap[tensor.name] = file;
+      totalSize += tensor.data.length * (tensor.dtype === 'F32' ? 4 : 2);
+    }
+    files[file] = encodeSafetensors(mine, { format: 'pt' });
+  }
+  files[SAFETENSORS_INDEX_FILE] = json({ metadata: { total_size: totalSize }, weight_map: weightMap });
+  return files;
 }
 
 /**

@@ -6,13 +6,15 @@ import type { TestModelConfig } from './test-model-config.js';
 export interface WriteTestModelOptions {
   /** Element type of the Hugging Face form's safetensors (default F32). */
   readonly hfDtype?: SafetensorsDType;
+  /** Safetensors files the Hugging Face form's weights are sharded over, with an index (default 1: `model.safetensors`). */
+  readonly hfShards?: number;
   /** GGUF files to write, one per type (default all four). */
   readonly ggufTypes?: readonly TestGgufType[];
 }
 
 /**
  * Writes a test model to `directory` (Node only): the Hugging Face form under `hf/`
- * (config.json, model.safetensors, tokenizer files) and `model-<type>.gguf` per GGUF type.
+ * (config.json, model.safetensors or shards and their index, tokenizer files) and `model-<type>.gguf` per GGUF type.
  * Returns the paths written.
  */
 export async function writeTestModel(directory: string, config: TestModelConfig, options: WriteTestModelOptions = {}): Promise<string[]> {
@@ -21,7 +23,7 @@ export async function writeTestModel(directory: string, config: TestModelConfig,
   const written: string[] = [];
   const hfDirectory = join(directory, 'hf');
   await mkdir(hfDirectory, { recursive: true });
-  for (const [name, chunks] of Object.entries(testModelHfFiles(config, options.hfDtype))) {
+  for (const [name, chunks] of Object.entries(testModelHfFiles(config, options.hfDtype, options.hfShards))) {
     await writeChunks(join(hfDirectory, name), chunks);
     written.push(join(hfDirectory, name));
   }
