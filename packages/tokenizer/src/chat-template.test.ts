@@ -171,6 +171,17 @@ test('message content that spells a special token is refused unless allowed', ()
   }
 });
 
+test('messages that are not role/content objects get a ChatTemplateError naming the message, not a TypeError', () => {
+  const tokenizer = testTokenizer('qwen3');
+  const hostile = (messages: unknown) => () => tokenizer.encodeChat(messages as ChatMessage[]);
+  expect(hostile(null)).toThrow(/The messages must be an array, got null/);
+  expect(hostile([{ role: 'user', content: 'hi' }, null])).toThrow(/messages\[1\] must be an object with a string "role" and a string "content", got null/);
+  expect(hostile([5])).toThrow(ChatTemplateError);
+  expect(hostile([{ role: 5, content: 'x' }])).toThrow(/messages\[0\]/);
+  expect(hostile([{ role: 'user', content: { text: 'x' } }])).toThrow(/messages\[0\]/);
+  expect(() => tokenizer.applyChatTemplate([{ role: 'user', content: 'hi' }, 'x'] as unknown as ChatMessage[])).toThrow(ChatTemplateError);
+});
+
 test('a template that rewrites history cannot give exact masks and says so', () => {
   const tokenizer = testTokenizer('qwen3');
   const template = "{% for m in messages %}{{ m.role }}:{{ m.content if loop.last else '…' }}\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}";

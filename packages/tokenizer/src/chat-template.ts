@@ -46,6 +46,7 @@ export function renderChat(tokenizer: Tokenizer, messages: readonly ChatMessage[
       'Load it with its tokenizer_config.json (which holds `chat_template`), or pass { template } explicitly',
     );
   }
+  checkMessages(messages);
   if (options.allowSpecialInContent !== true) refuseSpecialTokens(tokenizer, messages);
   let template = templateCache.get(source);
   if (!template) {
@@ -159,6 +160,27 @@ function findSpecials(text: string, specials: ReadonlyMap<string, number>, from:
   while (found.length < limit && (match = pattern.exec(text)) !== null) found.push({ at: match.index, token: match[0] });
   return found;
 }
+
+/**
+ * The shape every chat template reads: an array of objects with a string role. Content is text,
+ * or what templates also accept (null beside tool calls, an array of content parts); anything else
+ * would render as "[object Object]" or fail inside the template with no word of which message.
+ */
+function checkMessages(messages: unknown): void {
+  if (!Array.isArray(messages)) throw new ChatTemplateError(`The messages must be an array, got ${describeValue(messages)}`, 'Pass [{ role, content }, ...]');
+  messages.forEach((message: unknown, index) => {
+    const { role, content } = (message ?? {}) as { role?: unknown; content?: unknown };
+    const contentOk = typeof content === 'string' || content === null || content === undefined || Array.isArray(content);
+    if (typeof message !== 'object' || message === null || Array.isArray(message) || typeof role !== 'string' || !contentOk) {
+      throw new ChatTemplateError(
+        `messages[${index}] must be an object with a string "role" and a string "content", got ${describeValue(message)}`,
+        'Pass [{ role: "system" | "user" | "assistant", content: "..." }, ...]',
+      );
+    }
+  });
+}
+
+const describeValue = (value: unknown) => JSON.stringify(value)?.slice(0, 60) ?? String(value);
 
 function refuseSpecialTokens(tokenizer: Tokenizer, messages: readonly ChatMessage[]): void {
   const specials = [...tokenizer.specialTokens.keys()];

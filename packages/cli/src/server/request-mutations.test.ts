@@ -2,7 +2,7 @@
 // with one field swapped for a value of another kind, an edge number, a long string, or deleted,
 // must each get a 200 with a complete answer or a 4xx with an OpenAI error body naming the field —
 // never a 500, a hang, or a server that stops answering.
-import { createEngine } from '@cria/runtime';
+import { createEngine, JSON_EDGE_VALUES, mutateJson, SeededRandom, type JsonMutation } from '@cria/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTinyModel, type TinyModel } from '../../test/spawn-cli.js';
 import type { Engine } from '../engine-types.js';
@@ -59,49 +59,15 @@ const CHAT = {
 };
 const COMPLETION = { prompt: 'once upon a time', max_tokens: 6, temperature: 0, logprobs: 2, stop: 'zz', seed: 1, logit_bias: { '9': 5 }, best_of: 1 };
 
-const REPLACEMENTS: readonly unknown[] = [
-  null, true, false, 0, -1, 1, 0.5, 1.5, 3, 21, 100, 101, -2.5, 1e9, 2 ** 53, 2 ** 53 + 2, -(2 ** 53), 1e308, -1e308, 5e-324,
-  '', 'x', 'user', 'text', '0', '1e3', 'a'.repeat(5000), '\u0000\uffff\ud800', [], [1], ['a'], [{}], [null], {}, { type: 'text' }, { '1': 1 }, { x: [] },
-];
+/** Fields a client may add that the server refuses (tools, echo, ...) or reads (stream, ...). */
+const ADDED_FIELDS = ['tools', 'echo', 'suffix', 'user', 'functions', 'best_of', 'stream', 'max_completion_tokens', 'stream_options'];
 
-interface Mutated {
-  describe: string;
-  body: unknown;
-}
-
-function pick<T>(random: () => number, items: readonly T[]): T {
-  return items[Math.floor(random() * items.length)]!;
-}
-
-/** One path of the request (a field, a message, a part's field) replaced, deleted, or the whole request with a field added. */
-function mutate(random: () => number, base: Record<string, unknown>): Mutated {
-  const paths: (string | number)[][] = [];
-  const walk = (value: unknown, path: (string | number)[]) => {
-    if (path.length > 0) paths.push(path);
-    if (Array.isArray(value)) value.forEach((item, i) => walk(item, [...path, i]));
-    else if (value && typeof value === 'object') Object.entries(value).forEach(([key, item]) => walk(item, [...path, key]));
-  };
-  walk(base, []);
-  const copy = structuredClone(base);
-  const roll = random();
-  if (roll < 0.08) {
-    const key = pick(random, ['tools', 'echo', 'suffix', 'user', 'functions', 'best_of', 'stream', 'max_completion_tokens', 'stream_options']);
-    const value = pick(random, REPLACEMENTS);
-    copy[key] = value;
-    return { describe: `${key} added as ${JSON.stringify(value)?.slice(0, 40)}`, body: copy };
-  }
-  const path = pick(random, paths);
-  let parent = copy as Record<string | number, unknown>;
-  for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
-  const last = path[path.length - 1]!;
-  if (roll < 0.2) {
-    if (Array.isArray(parent)) parent.splice(Number(last), 1);
-    else delete parent[last];
-    return { describe: `${path.join('.')} removed`, body: copy };
-  }
-  const value = pick(random, REPLACEMENTS);
-  parent[last] = value;
-  return { describe: `${path.join('.')} set to ${JSON.stringify(value)?.slice(0, 40)}`, body: copy };
+/** The request with one field changed or removed (mutateJson), or one time in twelve a field added. */
+function mutate(random: SeededRandom, base: Record<string, unknown>): JsonMutation {
+  if (random.uniform() >= 0.08) return mutateJson(random, base);
+  const key = ADDED_FIELDS[Math.floor(random.uniform() * ADDED_FIELDS.length)]!;
+  const value = JSON_EDGE_VALUES[Math.floor(random.uniform() * JSON_EDGE_VALUES.length)];
+  return { describe: `${key} added as ${JSON.stringify(value)?.slice(0, 40)}`, value: { ...base, [key]: value } };
 }
 
 /** The server's answer to one request: its status, and the parsed body (SSE events for a stream). */
@@ -133,15 +99,14 @@ describe('mutated requests to a server over a real engine', () => {
     ['a streamed chat completion', '/v1/chat/completions', { ...CHAT, stream: true, stream_options: { include_usage: true } }],
     ['a text completion', '/v1/completions', COMPLETION],
   ])(`${ROUNDS} mutations of %s: a complete 200 or a 4xx error body, never a 500 or a hang`, async (label, path, base) => {
-    let state = label.length * 2654435761;
-    const random = () => ((state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 4294967296);
+    const random = new SeededRandom(label.length * 7919);
     const valid = await send(path, base);
     expect(valid.status, valid.text).toBe(200);
     const problems: string[] = [];
     const statuses = new Map<number, number>();
     for (let i = 0; i < ROUNDS; i++) {
       const mutated = mutate(random, base);
-      const answer = await send(path, mutated.body).catch((error: Error) => ({ status: 0, text: `${error.name}: ${error.message}` }));
+      const answer = await send(path, mutated.value).catch((error: Error) => ({ status: 0, text: `${error.name}: ${error.message}` }));
       statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
       const wrong = answer.status === 0 ? answer.text : problem(answer);
       if (wrong) problems.push(`${mutated.describe} → ${wrong}`);

@@ -31,4 +31,5 @@ export { ggufTensorName, testModelGguf, testModelHfFiles, testModelInMemory, tes
 export { writeTestModel, type WriteTestModelOptions } from './test-model/write-test-model.js';
 export { permuteForInterleavedRope, reorderRopeRows } from './test-model/rope-permute.js';
 export { SeededRandom } from './test-model/seeded-random.js';
+export { JSON_EDGE_VALUES, mutateJson, type JsonMutation } from './test-model/mutate-json.js';
 export { MIN_TEST_VOCAB_SIZE, byteSymbols, testVocabulary, tokenizerConfigJson, tokenizerGgufMetadata, tokenizerJson, type TestVocabulary } from './test-model/test-tokenizer.js';

@@ -13,6 +13,7 @@ import { ModelFormatError } from '../formats/errors.js';
 import { GgufFile } from '../formats/gguf/gguf-file.js';
 import { SAFETENSORS_INDEX_FILE } from '../formats/safetensors/sharded-safetensors.js';
 import { MemoryByteSource } from '../formats/sources/byte-source.js';
+import { mutateJson } from '../formats/test-model/mutate-json.js';
 import { SeededRandom } from '../formats/test-model/seeded-random.js';
 import { ModelConfigError } from '../model/model-config.js';
 import { TINY_LLAMA } from '../formats/test-model/test-model-config.js';
@@ -150,32 +151,6 @@ function ggufMetadataMutation(random: SeededRandom, original: Uint8Array, file: 
 /** A safetensors header is its 8-byte length and the JSON it announces. */
 const safetensorsHeaderBytes = (bytes: Uint8Array) => 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
 
-const JSON_REPLACEMENTS: readonly unknown[] = [null, -1, 0, 1.5, 2 ** 53, 1e308, '', 'x', [], {}, true, [1, 2], { a: 1 }];
-
-/** Swaps one value somewhere in a JSON document for a value of another kind, or deletes the key. */
-function jsonMutation(random: SeededRandom, document: unknown): { describe: string; value: unknown } {
-  const paths: (string | number)[][] = [];
-  const walk = (value: unknown, path: (string | number)[]) => {
-    if (path.length > 0) paths.push(path);
-    if (paths.length > 20_000) return; // a vocabulary: its first entries are enough to pick from
-    if (Array.isArray(value)) value.slice(0, 50).forEach((item, i) => walk(item, [...path, i]));
-    else if (value && typeof value === 'object') Object.entries(value).slice(0, 200).forEach(([key, item]) => walk(item, [...path, key]));
-  };
-  walk(document, []);
-  const path = paths[Math.floor(random.uniform() * paths.length)]!;
-  const copy = structuredClone(document) as Record<string | number, unknown>;
-  let parent = copy;
-  for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
-  const last = path[path.length - 1]!;
-  if (random.uniform() < 0.2 && !Array.isArray(parent)) {
-    delete parent[last];
-    return { describe: `${path.join('.')} deleted`, value: copy };
-  }
-  const replacement = JSON_REPLACEMENTS[Math.floor(random.uniform() * JSON_REPLACEMENTS.length)];
-  parent[last] = replacement;
-  return { describe: `${path.join('.')} set to ${JSON.stringify(replacement)}`, value: copy };
-}
-
 describe('a corrupted model file loads or is refused with a typed error', () => {
   it.each(['f32', 'q8_0', 'q4_0'])(`GGUF %s: ${ROUNDS} random corruptions of the metadata, the header and cuts`, async (type) => {
     const original = new Uint8Array(await readFile(join(files.llama, `model-${type}.gguf`)));
@@ -225,7 +200,7 @@ describe('a corrupted model file loads or is refused with a typed error', () => 
         mutated = text.slice(0, length);
         describe = `cut to ${length} characters`;
       } else {
-        const mutation = jsonMutation(random, document);
+        const mutation = mutateJson(random, document);
         mutated = JSON.stringify(mutation.value);
         describe = mutation.describe;
       }

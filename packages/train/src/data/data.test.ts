@@ -7,6 +7,7 @@ import { IGNORE_INDEX } from '../model/training-batch.js';
 import { DataLoader } from './data-loader.js';
 import { packExamples } from './packing.js';
 import { describeOverlong, NothingToLearnError } from './packing-stats.js';
+import { TrainingInputError } from '../errors.js';
 import { parseTrainingJsonl, tokenizeExample } from './training-example.js';
 
 const vocabulary = testVocabulary(320);
@@ -23,6 +24,18 @@ describe('training data', () => {
     expect(parseTrainingJsonl(JSONL)).toHaveLength(2);
     expect(() => parseTrainingJsonl('{"prompt": 1}\n', 'train.jsonl')).toThrow(/train\.jsonl:1/);
     expect(() => parseTrainingJsonl('{oops', 'train.jsonl')).toThrow(/one JSON object per line/);
+  });
+
+  it('checks every message of a conversational record, naming the line and the message', () => {
+    const line = (messages: unknown) => `${JSONL}\n${JSON.stringify({ messages })}`;
+    expect(() => parseTrainingJsonl(line([{ role: 'user', content: 'a' }, null]), 'train.jsonl')).toThrow(/train\.jsonl:4 messages\[1\]: expected an object with a "role" string and a "content" string, got null/);
+    expect(() => parseTrainingJsonl(line([5]))).toThrow(TrainingInputError);
+    expect(() => parseTrainingJsonl(line([{ role: 5, content: 'x' }]))).toThrow(/messages\[0\]/);
+    expect(() => parseTrainingJsonl(line([{ role: 'user', content: { text: 'x' } }]))).toThrow(/messages\[0\]/);
+    expect(() => parseTrainingJsonl(line([{ role: 'user' }]))).toThrow(/messages\[0\]/);
+    expect(() => parseTrainingJsonl(line([]))).toThrow(/data\.jsonl:4: expected at least one message/);
+    // Fields beyond role and content (a name, tool calls) pass through to the chat template.
+    expect(parseTrainingJsonl(line([{ role: 'tool', content: 'x', name: 'calc' }]))[2]).toEqual({ messages: [{ role: 'tool', content: 'x', name: 'calc' }] });
   });
 
   it('learns only the completion (and eos) / the assistant turn', () => {

@@ -26,12 +26,29 @@ export function parseTrainingJsonl(text: string, file = 'data.jsonl'): TrainingE
     if (typeof value?.['prompt'] === 'string' && typeof value['completion'] === 'string') {
       examples.push({ prompt: value['prompt'], completion: value['completion'] });
     } else if (Array.isArray(value?.['messages'])) {
-      examples.push({ messages: value['messages'] as ChatMessage[] });
+      examples.push({ messages: chatMessages(value['messages'], where) });
     } else {
       throw new TrainingInputError(where, '{"prompt", "completion"} strings or a "messages" array', line.slice(0, 60), 'use the prompt-completion or the conversational format of TRL datasets');
     }
   });
   return examples;
+}
+
+/** The messages of a conversational record, each checked: a role and a text content (what chat templates read). */
+function chatMessages(messages: unknown[], where: string): ChatMessage[] {
+  if (messages.length === 0) throw new TrainingInputError(where, 'at least one message', 'an empty "messages" array', 'drop the line, or give it the conversation to learn');
+  return messages.map((message, index) => {
+    const { role, content } = (message ?? {}) as { role?: unknown; content?: unknown };
+    if (typeof message !== 'object' || message === null || Array.isArray(message) || typeof role !== 'string' || role === '' || typeof content !== 'string') {
+      throw new TrainingInputError(
+        `${where} messages[${index}]`,
+        'an object with a "role" string and a "content" string',
+        JSON.stringify(message)?.slice(0, 60) ?? String(message),
+        'each message is {"role": "system" | "user" | "assistant", "content": "..."}, as in TRL\'s conversational format',
+      );
+    }
+    return { ...(message as object), role, content } as ChatMessage;
+  });
 }
 
 /**
