@@ -70,7 +70,6 @@ export class ThreadPool {
     const state = this.#state;
     this.#arguments.set(args as number[]);
     state[CONTROL.KERNEL] = KERNEL_NAMES.indexOf(kernel);
-    state[CONTROL.ARGUMENT_COUNT] = args.length;
     state[CONTROL.THREADS] = this.threads;
     state[CONTROL.FAILED] = 0;
     Atomics.store(this.active, 0, this.id);
