@@ -36,6 +36,8 @@ export class BufferPool {
   constructor(
     private readonly device: GPUDevice,
     private readonly maxPooledBytes = 1024 * 1024 * 1024,
+    /** Told of each buffer just before it is destroyed (the bind group cache drops what binds it). */
+    private readonly onDestroy: (buffer: GPUBuffer) => void = () => {},
   ) {}
 
   /** A buffer of at least `byteLength` bytes; `reused` ones still hold old data (new ones are zeroed). */
@@ -54,6 +56,7 @@ export class BufferPool {
   /** Returns a buffer for reuse. The caller guarantees no unsubmitted command still uses it. */
   release(buffer: GPUBuffer): void {
     if (this.stats.pooledBytes + buffer.size > this.maxPooledBytes) {
+      this.onDestroy(buffer);
       buffer.destroy();
       return;
     }
@@ -64,7 +67,12 @@ export class BufferPool {
   }
 
   destroy(): void {
-    for (const list of this.#free.values()) for (const buffer of list) buffer.destroy();
+    for (const list of this.#free.values()) {
+      for (const buffer of list) {
+        this.onDestroy(buffer);
+        buffer.destroy();
+      }
+    }
     this.#free.clear();
     this.stats.pooledBytes = 0;
   }

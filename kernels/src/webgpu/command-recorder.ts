@@ -1,9 +1,12 @@
+import { BindGroupCache } from './bind-group-cache.js';
 import { BufferUsage } from './buffer-pool.js';
 
 /** Counters for tests and benchmarks: how often we paid for a submit, and how much work it carried. */
 export interface SubmitStats {
   submits: number;
   dispatches: number;
+  /** Bind groups created: a decode step after the first reuses every one (BindGroupCache), so this stops growing. */
+  bindGroups: number;
 }
 
 /** A kernel's parameters: each entry is one 4-byte uniform field, in the WGSL struct's order. */
@@ -32,16 +35,20 @@ interface UniformChunk {
  * the commands recorded before it.
  */
 export class CommandRecorder {
-  readonly stats: SubmitStats = { submits: 0, dispatches: 0 };
+  readonly stats: SubmitStats = { submits: 0, dispatches: 0, bindGroups: 0 };
+  readonly bindGroups: BindGroupCache;
   #encoder?: GPUCommandEncoder;
   #pass?: GPUComputePassEncoder;
-  #chunks: UniformChunk[] = [];
-  #spareChunks: UniformChunk[] = [];
+  /** Every uniform chunk, used in this order by each batch: slot k of a batch is the same buffer range every time. */
+  readonly #chunks: UniformChunk[] = [];
+  /** The chunk this batch's next slot comes from (chunks before it are full). */
+  #chunkIndex = 0;
   #afterSubmit: (() => void)[] = [];
   readonly #slotBytes: number;
 
   constructor(private readonly device: GPUDevice) {
     this.#slotBytes = Math.max(256, device.limits.minUniformBufferOffsetAlignment);
+    this.bindGroups = new BindGroupCache(device);
   }
 
   /** True while commands are recorded but not yet submitted. */
@@ -59,7 +66,8 @@ export class CommandRecorder {
     storage.forEach((resource, index) => {
       if (resource) entries.push({ binding: index + 1, resource });
     });
-    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const bindGroup = this.bindGroups.get(pipeline, entries);
+    this.stats.bindGroups = this.bindGroups.stats.misses;
     const pass = this.#computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
@@ -95,26 +103,28 @@ export class CommandRecorder {
   submit(): void {
     if (!this.#encoder) return;
     this.#endPass();
-    for (const chunk of this.#chunks) this.device.queue.writeBuffer(chunk.buffer, 0, chunk.mirror, 0, chunk.used);
+    for (const chunk of this.#chunks) if (chunk.used > 0) this.device.queue.writeBuffer(chunk.buffer, 0, chunk.mirror, 0, chunk.used);
     const commands = this.#encoder.finish();
     this.#encoder = undefined;
     this.device.queue.submit([commands]);
     this.stats.submits++;
     // Later writeBuffer calls are ordered after this submit, so everything held can be reused now.
     for (const chunk of this.#chunks) chunk.used = 0;
-    this.#spareChunks.push(...this.#chunks);
-    this.#chunks = [];
+    this.#chunkIndex = 0;
     const releases = this.#afterSubmit;
     this.#afterSubmit = [];
-    for (const release of releases) release();
+    // Last held, first released: the pool hands freed buffers back last-in first-out, so the next
+    // batch's scratch requests get the same buffers in the same order, and its bind groups match.
+    for (let i = releases.length - 1; i >= 0; i--) releases[i]!();
   }
 
   destroy(): void {
     this.#pass = undefined;
     this.#encoder = undefined;
-    for (const chunk of [...this.#chunks, ...this.#spareChunks]) chunk.buffer.destroy();
-    this.#chunks = [];
-    this.#spareChunks = [];
+    this.bindGroups.clear();
+    for (const chunk of this.#chunks) chunk.buffer.destroy();
+    this.#chunks.length = 0;
+    this.#chunkIndex = 0;
     this.#afterSubmit = [];
   }
 
@@ -135,9 +145,10 @@ export class CommandRecorder {
 
   #uniformSlot(fields: readonly UniformField[]): GPUBufferBinding {
     const size = Math.max(16, Math.ceil((fields.length * 4) / 16) * 16);
-    let chunk = this.#chunks[this.#chunks.length - 1];
-    if (!chunk || chunk.used + this.#slotBytes > UNIFORM_CHUNK_BYTES) {
-      chunk = this.#spareChunks.pop() ?? {
+    let chunk = this.#chunks[this.#chunkIndex];
+    if (chunk && chunk.used + this.#slotBytes > UNIFORM_CHUNK_BYTES) chunk = this.#chunks[++this.#chunkIndex];
+    if (!chunk) {
+      chunk = {
         buffer: this.device.createBuffer({
           size: UNIFORM_CHUNK_BYTES,
           usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,

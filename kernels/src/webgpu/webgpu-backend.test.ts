@@ -49,6 +49,33 @@ describe('WebGPU backend', () => {
     for (const tensor of [x, w, a!, b!, c!, d!, e!]) gpu.free(tensor);
   });
 
+  it('records the same batch again without creating bind groups, the new uniform values taking effect', async () => {
+    const x = gpu.tensor('f32', [300], random.floats(300));
+    const [a, b] = [0, 1].map(() => gpu.tensor('f32', [300]));
+    const batch = async (factor: number) => {
+      gpu.scale({ out: a!, x, factor });
+      gpu.silu({ out: b!, x: a! });
+      gpu.scale({ out: a!, x: b!, factor: 2 * factor });
+      return gpu.read(a!);
+    };
+    const expected = async (factor: number) =>
+      runOn(reference, { x: { dtype: 'f32', shape: [300], data: await gpu.read(x) } }, { dtype: 'f32', shape: [300] }, (backend, { x: input }, out) => {
+        const [scaled, activated] = [backend.tensor('f32', [300]), backend.tensor('f32', [300])];
+        backend.scale({ out: scaled, x: input!, factor });
+        backend.silu({ out: activated, x: scaled });
+        backend.scale({ out, x: activated, factor: 2 * factor });
+      });
+    await batch(1);
+    const created = gpu.stats.bindGroups;
+    for (const factor of [0.5, -3]) {
+      // Same ops over the same buffers in the same uniform slots: every bind group is reused, and
+      // the slots' new contents (the factors) are what the dispatches read.
+      expect(maxRelativeError(await batch(factor), await expected(factor))).toBeLessThan(1e-5);
+      expect(gpu.stats.bindGroups).toBe(created);
+    }
+    for (const tensor of [x, a!, b!]) gpu.free(tensor);
+  });
+
   it('orders write() after ops recorded before it', async () => {
     const x = gpu.tensor('f32', [4], new Float32Array([1, 2, 3, 4]));
     const out = gpu.tensor('f32', [4]);

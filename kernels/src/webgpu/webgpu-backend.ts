@@ -85,7 +85,7 @@ export class WebGPUBackend implements Backend, TrainingOps, OpContext {
     this.maxBindingBytes = Math.floor(Math.min(options.maxBindingBytes ?? limit, limit) / 4) * 4;
     this.workgroupStorageBytes = device.limits.maxComputeWorkgroupStorageSize;
     this.recorder = new CommandRecorder(device);
-    this.pool = new BufferPool(device);
+    this.pool = new BufferPool(device, undefined, (buffer) => this.recorder.bindGroups.forget(buffer));
     this.pipelines = new PipelineCache(device, acquired.subgroups, (message) => this.#errors.push(message));
     void device.lost.then((info) => {
       this.#lost = info;
@@ -409,7 +409,7 @@ export class WebGPUBackend implements Backend, TrainingOps, OpContext {
  * const w = gpu.tensor('f32', [2, 4], new Float32Array([1, 0, 0, 0, 0, 1, 0, 0]));
  * const out = gpu.tensor('f32', [1, 2]);
  * gpu.matmul({ out, a, b: w, transposeB: true });
- * console.log(await gpu.read(out), gpu.stats); // Float32Array [1, 2], { submits: 1, dispatches: 1 }
+ * console.log(await gpu.read(out), gpu.stats); // Float32Array [1, 2], { submits: 1, dispatches: 1, bindGroups: 1 }
  */
 export async function createWebGPUBackend(options: WebGPUBackendOptions = {}): Promise<WebGPUBackend> {
   const acquired = await acquireDevice(options);

@@ -88,12 +88,13 @@ describe.each(MODELS)('%s %s, %s KV cache', (arch, file, kvCacheType, exact) => 
 });
 
 describe('a decode step on WebGPU', () => {
-  it('is one submit and 12 dispatches per layer (residual adds fused into the rmsnorms, rope into the cache append, swiglu into the up projection)', async () => {
+  it('is one submit and 12 dispatches per layer (residual adds fused into the rmsnorms, rope into the cache append, swiglu into the up projection), and creates no bind group after the first', async () => {
     const backend = await createWebGPUBackend();
     try {
       const { model } = await loadModel(`${files.llama}/hf`, backend);
-      const cache = model.createCache(PROMPT.length + 1, 'f16');
+      const cache = model.createCache(PROMPT.length + 3, 'f16');
       await model.forward(PROMPT, cache);
+      await model.forward([5], cache);
       const before = { ...backend.stats };
       await model.forward([7], cache);
       const layers = model.config.numLayers;
@@ -102,6 +103,10 @@ describe('a decode step on WebGPU', () => {
       // rotated, k and v into the f16 cache); attention (split keys, then their merge); 2 addRmsnorms.
       // Around them: embedding, the first rmsnorm, the output head.
       expect(backend.stats.dispatches - before.dispatches).toBe(layers * 12 + 3);
+      // The same dispatches over the same buffers as the step before: every bind group is reused.
+      expect(backend.stats.bindGroups - before.bindGroups).toBe(0);
+      await model.forward([9], cache);
+      expect(backend.stats.bindGroups - before.bindGroups).toBe(0);
     } finally {
       backend.dispose();
     }
