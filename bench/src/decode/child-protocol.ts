@@ -70,8 +70,11 @@ export interface ChildResult {
    * averaged over their wall time; the idle turns, when the peer child runs, are not counted.
    */
   otherCores: number | null;
-  /** WebGPU: dispatches and submits per decode step (from the backend's stats). */
-  webgpu?: { dispatchesPerToken: number; submitsPerToken: number; prefillSubmits: number };
+  /**
+   * WebGPU: dispatches and submits per decode step (from the backend's stats), and the median CPU
+   * ms from a step's start to its submit (recording it; see recordingClock in cria-runner.ts).
+   */
+  webgpu?: { dispatchesPerToken: number; submitsPerToken: number; prefillSubmits: number; recordMsPerToken?: number };
   /** Why the timed run did not happen (a probe predicted it over the cap); the probe numbers are in `note`. */
   skipped?: string;
   note?: string;

@@ -19,7 +19,36 @@ interface Pass extends Repetition {
   /** WebGPU counters over the prefill and over the decode steps. */
   prefill?: SubmitCounters;
   decode?: SubmitCounters;
+  /** WebGPU: CPU ms from each decode step's start to its submit (recording its dispatches). */
+  recordMs?: number[];
 }
+
+/**
+ * WebGPU: times the CPU side of a step, from `begin()` until the backend's one submit — everything
+ * the host does per token before the GPU can start (op validation, bind groups, encoding). It bounds
+ * tokens/s on any GPU, however fast, and does not depend on the adapter's speed.
+ */
+function recordingClock(backend: Backend): { begin(): void; take(): number[] } | undefined {
+  const recorder = (backend as { recorder?: { submit(): void } }).recorder;
+  if (!recorder) return undefined;
+  const submit = recorder.submit.bind(recorder);
+  let started: number | undefined;
+  let samples: number[] = [];
+  recorder.submit = () => {
+    if (started !== undefined) samples.push(performance.now() - started);
+    started = undefined;
+    submit();
+  };
+  return {
+    begin: () => void (started = performance.now()),
+    take: () => {
+      const taken = samples;
+      samples = [];
+      return taken;
+    },
+  };
+}
+const clocks = new WeakMap<Backend, ReturnType<typeof recordingClock>>();
 
 /**
  * Where the resident set stands after each phase (stderr, so the suite's log shows it): RSS and its
@@ -38,6 +67,7 @@ function logMemory(impl: string, phase: string): void {
   process.stderr.write(`${impl} memory after ${phase}: ${resident}, JS heap ${Math.round(heapUsed / MiB)}/${Math.round(heapTotal / MiB)} MiB, array buffers ${Math.round(arrayBuffers / MiB)} MiB\n`);
 }
 const MiB = 1024 * 1024;
+const medianOf = (values: readonly number[] = []) => (values.length === 0 ? undefined : [...values].sort((a, b) => a - b)[values.length >> 1]);
 
 const counters = (backend: Backend): SubmitCounters | undefined => {
   const stats = (backend as { stats?: SubmitCounters }).stats;
@@ -56,7 +86,11 @@ async function pass(model: LlamaModel, cache: KvCache, prompt: readonly number[]
   const prefilled = performance.now();
   const afterPrefill = counters(backend);
   const tokens = [argmax(logits)];
+  if (!clocks.has(backend)) clocks.set(backend, recordingClock(backend));
+  const clock = clocks.get(backend);
+  clock?.take();
   for (let step = 0; step < generate; step++) {
+    clock?.begin();
     await model.forwardInto([tokens[tokens.length - 1]!], cache, logits);
     tokens.push(argmax(logits));
   }
@@ -67,6 +101,7 @@ async function pass(model: LlamaModel, cache: KvCache, prompt: readonly number[]
     tokens,
     prefill: difference(afterPrefill, start),
     decode: difference(counters(backend), afterPrefill),
+    ...(clock ? { recordMs: clock.take() } : {}),
   };
 }
 
@@ -105,7 +140,7 @@ export async function prepareCria(request: ChildRequest): Promise<DecodeSession 
       // (the same for every step), at a fraction of a warm-up's time on a software adapter.
       const started = performance.now();
       const counted = await pass(model, cache, request.prompt.slice(0, 1), 1);
-      base.webgpu = { dispatchesPerToken: counted.decode!.dispatches, submitsPerToken: counted.decode!.submits, prefillSubmits: counted.prefill!.submits };
+      base.webgpu = { dispatchesPerToken: counted.decode!.dispatches, submitsPerToken: counted.decode!.submits, prefillSubmits: counted.prefill!.submits, recordMsPerToken: medianOf(counted.recordMs) };
       note = `counted on a 1-token prefill (${Math.round(counted.prefillMs)} ms) and one decode step (${Math.round(counted.decodeMs)} ms), pipelines compiled on the way`;
       cache.dispose();
       backend.dispose();
@@ -121,6 +156,7 @@ export async function prepareCria(request: ChildRequest): Promise<DecodeSession 
       base.webgpu = {
         dispatchesPerToken: probe.decode!.dispatches / 4,
         submitsPerToken: probe.decode!.submits / 4,
+        recordMsPerToken: medianOf(probe.recordMs),
         prefillSubmits: probe.prefill!.submits,
       };
       const perStepMs = probe.decodeMs / 4;
@@ -159,7 +195,12 @@ export async function prepareCria(request: ChildRequest): Promise<DecodeSession 
         logMemory(request.impl, 'timed passes');
         base.rssAfterBytes = process.memoryUsage().rss;
         if (last?.decode) {
-          base.webgpu = { dispatchesPerToken: last.decode.dispatches / request.generate, submitsPerToken: last.decode.submits / request.generate, prefillSubmits: last.prefill!.submits };
+          base.webgpu = {
+            dispatchesPerToken: last.decode.dispatches / request.generate,
+            submitsPerToken: last.decode.submits / request.generate,
+            prefillSubmits: last.prefill!.submits,
+            recordMsPerToken: medianOf(last.recordMs),
+          };
         }
         cache.dispose();
         backend.dispose();

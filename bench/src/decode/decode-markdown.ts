@@ -61,7 +61,9 @@ function renderModelTable(model: string, rows: readonly DecodeRow[]): string {
     row.load_ms === null ? '—' : String(row.load_ms),
     row.skipped ? '—' : String(row.runs),
     row.other_cores === null ? '—' : row.other_cores.toFixed(2),
-    row.submits_per_token === undefined ? '' : `${row.submits_per_token} submits, ${row.dispatches_per_token} dispatches`,
+    row.submits_per_token === undefined
+      ? ''
+      : `${row.submits_per_token} submits, ${row.dispatches_per_token} dispatches${row.record_ms_per_token === undefined ? '' : `, ${row.record_ms_per_token} ms CPU to record`}`,
     row.check ?? '—',
     [row.skipped ? `skipped: ${row.skipped}` : '', !row.skipped && row.note ? row.note : ''].filter(Boolean).join('; '),
   ]);

@@ -39,6 +39,8 @@ export interface DecodeRow extends ResultRow {
   kv_cache_bytes: number | null;
   /** WebGPU only: per generated token, from the backend's counters. */
   dispatches_per_token?: number;
+  /** WebGPU: median CPU ms from a decode step's start to its one submit (recording every dispatch). */
+  record_ms_per_token?: number;
   submits_per_token?: number;
   /** The first greedy tokens (both CPU impls run the same loop on the same file: they should agree). */
   first_tokens?: number[];
@@ -349,6 +351,7 @@ function rowFromResult(base: DecodeRow, result: ChildResult, file: ModelFile, se
     other_cores: result.otherCores,
     first_tokens: result.firstTokens,
     ...(result.webgpu ? { dispatches_per_token: result.webgpu.dispatchesPerToken, submits_per_token: result.webgpu.submitsPerToken } : {}),
+    ...(result.webgpu?.recordMsPerToken !== undefined ? { record_ms_per_token: roundSignificant(result.webgpu.recordMsPerToken) } : {}),
     ...(result.note ? { note: result.note } : {}),
   };
   if (result.skipped || result.repetitions.length === 0) return { row: { ...row, skipped: result.skipped ?? 'no timed pass' }, result };
