@@ -71,8 +71,8 @@ export function validateSampling(request: SamplingParams & { stream?: unknown },
 
   let stopStrings: string[] = [];
   if (request.stop !== undefined && request.stop !== null) {
-    stopStrings = typeof request.stop === 'string' ? [request.stop] : (request.stop as unknown[]).map((stop) => stop as string);
     if (!Array.isArray(request.stop) && typeof request.stop !== 'string') throw new InvalidRequestError("'stop' must be a string or an array of strings", 'stop', 'invalid_type');
+    stopStrings = typeof request.stop === 'string' ? [request.stop] : (request.stop as unknown[]).map((stop) => stop as string);
     if (stopStrings.length > MAX_STOP_STRINGS) throw new InvalidRequestError(`'stop' holds at most ${MAX_STOP_STRINGS} strings, got ${stopStrings.length}`, 'stop');
     if (stopStrings.some((stop) => typeof stop !== 'string' || stop.length === 0)) throw new InvalidRequestError("'stop' strings must be non-empty", 'stop');
   }
