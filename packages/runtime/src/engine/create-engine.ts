@@ -43,6 +43,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   if (options.kvCacheType !== undefined && options.kvCacheType !== 'f16' && options.kvCacheType !== 'f32') {
     throw new InvalidRequestError(`kvCacheType must be 'f16' or 'f32', got ${JSON.stringify(options.kvCacheType)}`, 'kvCacheType');
   }
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    throw new InvalidRequestError(`onProgress must be a function, got ${JSON.stringify(options.onProgress)}`, 'onProgress');
+  }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new InvalidRequestError(`signal must be an AbortSignal, got ${JSON.stringify(options.signal)}`, 'signal');
+  }
   const choice = options.backend ?? 'auto';
   let fallback: string | undefined;
   const backend = await createBackend({ backend: choice, onFallback: (reason) => (fallback = reason) });

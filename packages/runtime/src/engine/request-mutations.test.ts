@@ -57,6 +57,14 @@ const CASES: [string, Record<string, unknown>, Call][] = [
 ];
 
 describe('mutated engine requests', () => {
+  it('refuses engine options and request fields of the wrong kind before using them', async () => {
+    const model = join(files.llama, 'model-q8_0.gguf');
+    for (const options of [{ onProgress: 5 }, { signal: {} }, { contextLength: 0 }, { kvCacheType: 'q8' }]) {
+      await expect(createEngine({ model, backend: 'reference', ...options } as never)).rejects.toBeInstanceOf(EngineError);
+    }
+    await expect(engine.chat.completions.create({ messages: [{ role: 'user', content: 'hi' }], signal: 'stop' } as never)).rejects.toThrow(/'signal' must be an AbortSignal/);
+  });
+
   it.each(CASES)(`${ROUNDS} mutations of a %s request: an answer or a typed refusal`, async (name, base, call) => {
     await call(base); // the unmutated request is valid
     const random = new SeededRandom(name.length * 104729);

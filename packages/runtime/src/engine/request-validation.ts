@@ -56,8 +56,9 @@ export function validatePrompt(prompt: unknown): string {
 }
 
 /** Checks every sampling field and fills in the defaults (temperature 1, no truncation, no penalties). */
-export function validateSampling(request: SamplingParams & { stream?: unknown }, vocabSize: number): GenerationSettings {
+export function validateSampling(request: SamplingParams & { stream?: unknown; signal?: unknown }, vocabSize: number): GenerationSettings {
   if (request.stream !== undefined && typeof request.stream !== 'boolean') throw new InvalidRequestError("'stream' must be a boolean", 'stream', 'invalid_type');
+  if (request.signal !== undefined && !(request.signal instanceof AbortSignal)) throw new InvalidRequestError("'signal' must be an AbortSignal", 'signal', 'invalid_type');
   if (request.logprobs !== undefined && typeof request.logprobs !== 'boolean') throw new InvalidRequestError("'logprobs' must be a boolean", 'logprobs', 'invalid_type');
   const logprobs = request.logprobs === true;
   const topLogprobs = number(request.top_logprobs, 'top_logprobs', 0, 0, MAX_TOP_LOGPROBS, true);
