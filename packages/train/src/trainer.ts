@@ -1,7 +1,7 @@
 import type { LlamaTrainingModel } from './model/llama-training-model.js';
 import type { TrainingBatch } from './model/training-batch.js';
 import { AdamW, type AdamWOptions } from './optim/adamw-optimizer.js';
-import { learningRateAt, type LearningRateSchedule } from './optim/lr-schedule.js';
+import { checkSchedule, learningRateAt, type LearningRateSchedule } from './optim/lr-schedule.js';
 import { TrainingInputError } from './errors.js';
 
 export interface TrainerOptions extends AdamWOptions {
@@ -32,6 +32,7 @@ export class Trainer {
     readonly model: LlamaTrainingModel,
     readonly options: TrainerOptions,
   ) {
+    checkSchedule(options?.schedule);
     this.optimizer = new AdamW(model.backend, model.parameters.trainable, options);
   }
 

@@ -38,6 +38,9 @@ export class DataLoader {
     this.rows = packed ? packed.rows : (data as readonly PackedRow[]);
     this.packing = packed?.stats;
     const { rows } = this;
+    if (!Number.isInteger(options?.batchSize) || options.batchSize < 1) {
+      throw new TrainingInputError('batchSize', 'an integer ≥ 1', JSON.stringify(options?.batchSize) ?? String(options?.batchSize), 'rows per batch; raise it within memory, or accumulate gradients over micro-batches');
+    }
     if (rows.length < options.batchSize) {
       throw new TrainingInputError('data', `at least batchSize = ${options.batchSize} packed rows`, `${rows.length}`, 'add data, or lower the batch size or the sequence length');
     }

@@ -34,6 +34,9 @@ export interface PackedDataset {
   stats: PackingStats;
 }
 
+/** Tokens per packed row at most: far past any context a model trains on here; a row is allocated at this length. */
+const MAX_SEQUENCE_LENGTH = 1 << 20;
+
 /**
  * Packs samples into rows of `sequenceLength` tokens, in order, starting a new row when the next
  * sample does not fit (no sample is split across rows). A sample longer than a row is dropped or
@@ -47,7 +50,10 @@ export interface PackedDataset {
  */
 export function packExamples(examples: readonly TokenizedExample[], options: PackingOptions): PackedDataset {
   const { sequenceLength: T, padId, overlong = 'drop', subject = 'data' } = options;
-  if (!Number.isInteger(T) || T < 2) throw new TrainingInputError('sequenceLength', 'an integer ≥ 2', String(T), 'a row needs at least a token and its target');
+  if (!Number.isInteger(T) || T < 2 || T > MAX_SEQUENCE_LENGTH) {
+    throw new TrainingInputError('sequenceLength', `an integer from 2 to ${MAX_SEQUENCE_LENGTH}`, String(T), 'a row needs at least a token and its target, and is allocated whole');
+  }
+  if (!Number.isInteger(padId) || padId < 0) throw new TrainingInputError('padId', 'a token id (an integer ≥ 0)', String(padId), "use the tokenizer's eos or pad token id");
   if (!OVERLONG_POLICIES.includes(overlong)) throw new TrainingInputError('overlong', OVERLONG_POLICIES.map((policy) => `'${policy}'`).join(' or '), `'${String(overlong)}'`, "drop over-long samples (the default) or truncate them");
   const stats: PackingStats = {
     policy: overlong, sequenceLength: T, samples: 0, packedSamples: 0, rows: 0, learnedTokens: 0,

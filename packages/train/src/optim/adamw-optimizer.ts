@@ -38,11 +38,12 @@ export class AdamW {
     readonly parameters: readonly Parameter[],
     options: AdamWOptions = {},
   ) {
-    this.beta1 = options.beta1 ?? 0.9;
-    this.beta2 = options.beta2 ?? 0.999;
-    this.eps = options.eps ?? 1e-8;
-    this.weightDecay = options.weightDecay ?? 0;
-    this.maxGradNorm = options.maxGradNorm ?? Infinity;
+    const average = (x: number) => x >= 0 && x < 1;
+    this.beta1 = numberOption('beta1', options.beta1, 0.9, average, 'an exponential average weight in [0, 1)');
+    this.beta2 = numberOption('beta2', options.beta2, 0.999, average, 'an exponential average weight in [0, 1)');
+    this.eps = numberOption('eps', options.eps, 1e-8, (x) => x > 0 && x < Infinity, 'a positive number (1e-8 is usual)');
+    this.weightDecay = numberOption('weightDecay', options.weightDecay, 0, (x) => x >= 0 && x < Infinity, 'a non-negative number (0.01 is usual; 0 turns it off)');
+    this.maxGradNorm = numberOption('maxGradNorm', options.maxGradNorm, Infinity, (x) => x > 0, 'a positive number, or Infinity for no clipping');
     for (const parameter of parameters) {
       if (!parameter.grad) continue;
       const m = backend.tensor('f32', parameter.value.shape);
@@ -116,4 +117,14 @@ export class AdamW {
     this.#moments.clear();
     this.backend.free(this.#sumOfSquares);
   }
+}
+
+/**
+ * An optimizer option or its default, refused with a TrainingInputError when it is not a number
+ * `valid` accepts: a NaN or a string would otherwise reach the kernel and turn every weight into NaN.
+ */
+function numberOption(name: string, value: unknown, fallback: number, valid: (value: number) => boolean, expected: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !valid(value)) throw new TrainingInputError(name, expected, JSON.stringify(value) ?? String(value), 'see AdamWOptions for what each option does');
+  return value;
 }

@@ -16,6 +16,20 @@ export interface LearningRateSchedule {
  * get_{cosine,linear,constant}_schedule_with_warmup with its LambdaLR: step s uses the lambda at
  * s − 1, so with warmup the first step runs at learning rate 0 exactly as the Trainer does.
  */
+/** Refuses a schedule that is not one (the trainer checks it once, before any step). */
+export function checkSchedule(schedule: unknown): LearningRateSchedule {
+  const fail = (field: string, expected: string, got: unknown): never => {
+    throw new TrainingInputError(`schedule${field}`, expected, JSON.stringify(got) ?? String(got), 'e.g. { learningRate: 2e-4, warmupSteps: 10, totalSteps: 500, decay: "cosine" }');
+  };
+  if (typeof schedule !== 'object' || schedule === null || Array.isArray(schedule)) return fail('', 'an object', schedule);
+  const { learningRate, warmupSteps = 0, totalSteps, decay = 'cosine' } = schedule as Record<string, unknown>;
+  if (typeof learningRate !== 'number' || !(learningRate >= 0 && learningRate < Infinity)) fail('.learningRate', 'a non-negative number', learningRate);
+  if (typeof warmupSteps !== 'number' || !Number.isInteger(warmupSteps) || warmupSteps < 0) fail('.warmupSteps', 'an integer ≥ 0', warmupSteps);
+  if (typeof totalSteps !== 'number' || !Number.isInteger(totalSteps) || totalSteps < 1) fail('.totalSteps', 'an integer ≥ 1', totalSteps);
+  if (decay !== 'cosine' && decay !== 'linear' && decay !== 'constant') fail('.decay', "'cosine', 'linear' or 'constant'", decay);
+  return schedule as LearningRateSchedule;
+}
+
 export function learningRateAt(schedule: LearningRateSchedule, step: number): number {
   const { learningRate, warmupSteps = 0, totalSteps, decay = 'cosine' } = schedule;
   if (!Number.isInteger(step) || step < 1) throw new TrainingInputError('learning-rate step', 'an integer ≥ 1', String(step), 'optimizer steps are counted from 1');
