@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend } from './backend.js';
 import type { DType } from './dtype.js';
-import { DTypeNotSupportedError, ShapeMismatchError } from './errors.js';
+import { DTypeNotSupportedError, ResourceLimitError, ShapeMismatchError, TensorStateError } from './errors.js';
 import { createReferenceBackend } from './reference/reference-backend.js';
 import { TEST_BACKENDS } from './testing/test-backends.js';
 
@@ -23,5 +23,16 @@ describe.each(BACKENDS)('$label backend.tensor', ({ create }) => {
     const empty = backend.tensor('f32', [0, 3]); // zero elements is a valid tensor
     expect(empty.size).toBe(0);
     backend.free(empty);
+  });
+
+  it('refuses a size no memory holds with a ResourceLimitError, and an op given a non-tensor with a TensorStateError', async () => {
+    backend ??= await create();
+    expect(() => backend.tensor('f32', [2 ** 40])).toThrow(ResourceLimitError);
+    const t = backend.tensor('f32', [2, 2]);
+    for (const out of [null, undefined, {}, 5]) {
+      expect(() => backend.matmul({ out, a: t, b: t } as never), String(out)).toThrow(TensorStateError);
+    }
+    expect(() => backend.rmsnorm({} as never)).toThrow(/rmsnorm: a tensor argument is undefined/);
+    backend.free(t);
   });
 });

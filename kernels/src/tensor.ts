@@ -48,6 +48,10 @@ export class Tensor {
 }
 
 export function assertLive(tensor: Tensor, backendName: string, op: string): void {
+  // JavaScript callers can pass anything; `in` sees the getter on any copy of this class.
+  if (typeof tensor !== 'object' || tensor === null || !('freed' in tensor)) {
+    throw new TensorStateError(`${op}: a tensor argument is ${tensor === null ? 'null' : typeof tensor === 'object' ? 'an object that is not a Tensor' : String(tensor)}`, 'pass tensors made by backend.tensor() for every tensor field of the op');
+  }
   if (tensor.freed) throw new TensorStateError(`${op}: tensor ${tensor} was used after free()`);
   if (tensor.backendName !== backendName) {
     throw new TensorStateError(

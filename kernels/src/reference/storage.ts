@@ -1,12 +1,20 @@
 import { byteLength, hostArrayFor, type DType, type HostArray } from '../dtype.js';
-import { ShapeMismatchError } from '../errors.js';
+import { ResourceLimitError, ShapeMismatchError } from '../errors.js';
 import { dequantizeQ4_0, dequantizeQ8_0 } from '../numeric/quantize.js';
 import { fromBf16, fromF16 } from '../numeric/half.js';
 import type { Tensor } from '../tensor.js';
 
 /** Host storage of the reference backend: one typed array per tensor, in the upload layout. */
 export function allocateHost(dtype: DType, size: number): HostArray {
-  return hostArrayFor(dtype, new ArrayBuffer(byteLength(dtype, [size])), 0, size);
+  const bytes = byteLength(dtype, [size]);
+  let buffer: ArrayBuffer;
+  try {
+    buffer = new ArrayBuffer(bytes);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new ResourceLimitError(`reference backend: cannot allocate ${bytes} bytes for ${dtype}[${size}] (${error.message})`, 'use smaller tensors, or the wasm / webgpu backend for real models');
+  }
+  return hostArrayFor(dtype, buffer, 0, size);
 }
 
 export function copyInto(tensor: Tensor, target: HostArray, data: ArrayBufferView): void {

@@ -105,3 +105,11 @@ function describe(value: unknown): string {
   const text = JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
+
+/** A method called with an argument of the wrong kind (not a string to encode, not a list of ids to decode). */
+export class TokenizerInputError extends TokenizerError {
+  constructor(method: string, expected: string, got: unknown) {
+    const described = got === null ? 'null' : Array.isArray(got) ? 'an array' : typeof got;
+    super(`${method} expects ${expected}, got ${described}`, 'check the argument passed from JavaScript (TypeScript types catch this at compile time)');
+  }
+}

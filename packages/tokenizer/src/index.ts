@@ -11,6 +11,7 @@ export {
   ChatTemplateError,
   AssistantMaskError,
   OffsetsUnavailableError,
+  TokenizerInputError,
 } from './errors.js';
 export { StreamDecoder } from './stream-decoder.js';
 export type { ChatMessage, ChatTemplateOptions, EncodedChat } from './chat-template.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { SpecialTokenInTextError, TokenizerFormatError, TokenizerRegexError, UnsupportedComponentError, loadTokenizer } from './index.js';
+import { SpecialTokenInTextError, TokenizerFormatError, TokenizerInputError, TokenizerRegexError, UnsupportedComponentError, loadTokenizer } from './index.js';
 import { testTokenizer } from './testing/load.js';
 import { vocabularyFiles } from './testing/vocabularies.js';
 
@@ -74,6 +74,17 @@ describe('decode', () => {
     const qwen = testTokenizer('qwen3');
     expect(qwen.decode([...qwen.encode('hi'), 10_000_000])).toBe('hi');
   });
+});
+
+test('arguments of the wrong kind from JavaScript get a TokenizerInputError, not a TypeError', () => {
+  const qwen = testTokenizer('qwen3');
+  for (const text of [null, undefined, 5, ['a'], { text: 'a' }]) {
+    expect(() => qwen.encode(text as never), String(text)).toThrow(TokenizerInputError);
+    expect(() => qwen.countTokens(text as never)).toThrow(TokenizerInputError);
+    expect(() => qwen.encodeWithOffsets(text as never)).toThrow(TokenizerInputError);
+  }
+  expect(() => qwen.encode(null as never)).toThrow('encode expects a string, got null');
+  for (const ids of [null, undefined, 5, 'abc']) expect(() => qwen.decode(ids as never), String(ids)).toThrow(/decode expects an array of token ids/);
 });
 
 describe('malformed tokenizer.json gives typed errors naming the field', () => {

@@ -11,7 +11,7 @@ import type { TokenizerConfig } from './tokenizer-config.js';
 import { encodeChat, renderChat, type ChatMessage, type ChatTemplateOptions, type EncodedChat } from './chat-template.js';
 import { StreamDecoder } from './stream-decoder.js';
 import { alignedIdentity, type AlignedText } from './text/aligned-text.js';
-import { OffsetsUnavailableError } from './errors.js';
+import { OffsetsUnavailableError, TokenizerInputError } from './errors.js';
 
 export interface EncodeOptions {
   /** Add the model's special tokens around the text (the post-processor: `<s>` for Llama 2). Default true. */
@@ -87,6 +87,7 @@ export class Tokenizer {
 
   /** Text → token ids. User text is safe by default: see `EncodeOptions.allowedSpecial`. */
   encode(text: string, options: EncodeOptions = {}): number[] {
+    expectText('encode', text);
     const ids: number[] = [];
     this.encodeInto(text, ids, specialPolicy(options), Infinity);
     return options.addSpecialTokens === false || this.parts.postProcessor === null ? ids : this.parts.postProcessor(ids);
@@ -98,6 +99,7 @@ export class Tokenizer {
    * a number > limit, so checking a long document against a context window costs only the limit.
    */
   countTokens(text: string, options: EncodeOptions & { limit?: number } = {}): number {
+    expectText('countTokens', text);
     const ids: number[] = [];
     const limit = options.limit ?? Infinity;
     const extra = options.addSpecialTokens === true && this.parts.postProcessor ? this.parts.postProcessor([]).length : 0;
@@ -123,6 +125,7 @@ export class Tokenizer {
    * it was made from. Offsets may be wider than exact, never narrower.
    */
   encodeWithOffsets(text: string, options: EncodeOptions = {}): { ids: number[]; offsets: Array<[start: number, end: number]> } {
+    expectText('encodeWithOffsets', text);
     const ids: number[] = [];
     const spans: number[] = [];
     this.encodeInto(text, ids, specialPolicy(options), Infinity, spans);
@@ -140,6 +143,7 @@ export class Tokenizer {
 
   /** Token ids → text. Unknown ids are skipped, as in Hugging Face tokenizers. */
   decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string {
+    if (typeof ids !== 'object' || ids === null || typeof ids.length !== 'number') throw new TokenizerInputError('decode', 'an array of token ids', ids);
     const skipSpecial = options.skipSpecialTokens === true;
     let text: string;
     if (this.parts.byteLevelDecoder) {
@@ -282,4 +286,8 @@ function specialPolicy(options: EncodeOptions): SpecialTokenPolicy {
   if (allowed === 'all') return ALL_SPECIAL;
   if (allowed === 'none') return refuse ? { ...NO_SPECIAL, refuseDisallowed: true } : NO_SPECIAL;
   return { allowed: new Set(allowed), refuseDisallowed: refuse };
+}
+
+function expectText(method: string, text: unknown): void {
+  if (typeof text !== 'string') throw new TokenizerInputError(method, 'a string', text);
 }
