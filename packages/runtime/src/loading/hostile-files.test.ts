@@ -23,7 +23,7 @@ import { loadModel } from './load-model.js';
 
 let files: TestModelFiles;
 let scratch: string;
-
+/** The Llama test model's Hugging Face form in two shards and their index. */
 let sharded: string;
 
 beforeAll(async () => {
@@ -66,7 +66,7 @@ async function tryLoad(location: string): Promise<Outcome> {
 /** Collects what each mutation led to that is not a typed refusal: the mutation, the error's class and message. */
 class Untyped {
   readonly found: string[] = [];
-
+  /** Outcomes by error class and code; CRIA_MUTATION_LOG=1 prints them, to see the mutations get past the first checks. */
   readonly tally = new Map<string, number>();
 
   check(outcome: Outcome, mutation: string): void {
