@@ -203,15 +203,8 @@ export function checkRope({ out, x, positions, inverseFrequencies }: RopeParams)
   return { B, T, nHeads, D };
 }
 
-export interface RopeAppendDims {
-  B: number;
-  T: number;
-  S: number;
-  nHeads: number;
-  nKvHeads: number;
-  D: number;
-  start: number;
-}
+/** The attention layout of q and the caches, with the first cache position written instead of the keys attended. */
+export type RopeAppendDims = Omit<AttentionDims, 'kvLength'> & { start: number };
 
 export function checkRopeAppend(params: RopeAppendParams): RopeAppendDims {
   const op = 'ropeAppend';

@@ -35,8 +35,9 @@ interface UniformChunk {
  * the commands recorded before it.
  */
 export class CommandRecorder {
-  readonly stats: SubmitStats = { submits: 0, dispatches: 0, bindGroups: 0 };
   readonly bindGroups: BindGroupCache;
+  #submits = 0;
+  #dispatches = 0;
   #encoder?: GPUCommandEncoder;
   #pass?: GPUComputePassEncoder;
   /** Every uniform chunk, used in this order by each batch: slot k of a batch is the same buffer range every time. */
@@ -49,6 +50,11 @@ export class CommandRecorder {
   constructor(private readonly device: GPUDevice) {
     this.#slotBytes = Math.max(256, device.limits.minUniformBufferOffsetAlignment);
     this.bindGroups = new BindGroupCache(device);
+  }
+
+  /** A snapshot of the counters (bind groups created are the cache's misses). */
+  get stats(): SubmitStats {
+    return { submits: this.#submits, dispatches: this.#dispatches, bindGroups: this.bindGroups.stats.misses };
   }
 
   /** True while commands are recorded but not yet submitted. */
@@ -67,12 +73,11 @@ export class CommandRecorder {
       if (resource) entries.push({ binding: index + 1, resource });
     });
     const bindGroup = this.bindGroups.get(pipeline, entries);
-    this.stats.bindGroups = this.bindGroups.stats.misses;
     const pass = this.#computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(workgroups[0], workgroups[1], workgroups[2]);
-    this.stats.dispatches++;
+    this.#dispatches++;
   }
 
   /** Records a buffer copy, ordered after every dispatch recorded so far. */
@@ -107,7 +112,7 @@ export class CommandRecorder {
     const commands = this.#encoder.finish();
     this.#encoder = undefined;
     this.device.queue.submit([commands]);
-    this.stats.submits++;
+    this.#submits++;
     // Later writeBuffer calls are ordered after this submit, so everything held can be reused now.
     for (const chunk of this.#chunks) chunk.used = 0;
     this.#chunkIndex = 0;
