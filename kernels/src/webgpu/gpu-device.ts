@@ -17,6 +17,12 @@ export interface AcquiredDevice {
   adapterInfo?: GPUAdapterInfo;
   isFallbackAdapter: boolean;
   subgroups: boolean;
+  /**
+   * The `GPU` and adapter the device came from, held for the device's lifetime: Dawn in Node tears
+   * its instance down when the `GPU` object is garbage collected, and a device outliving it aborts
+   * the process (a caller's `gpu: create([])` is otherwise unreferenced once this returns).
+   */
+  readonly origin?: { gpu?: GPU; adapter?: GPUAdapter };
 }
 
 /** Limits worth raising to the adapter's maximum: big weight buffers and big workgroups. */
@@ -65,11 +71,16 @@ async function findGpu(options: WebGPUDeviceOptions): Promise<GPU> {
  * Node: a second `create()` can crash it at exit), for callers that create their own device.
  */
 export async function requestAdapter(options: WebGPUDeviceOptions = {}): Promise<GPUAdapter> {
-  const adapter = await (await findGpu(options)).requestAdapter({ powerPreference: options.powerPreference });
+  return (await findAdapter(options)).adapter;
+}
+
+async function findAdapter(options: WebGPUDeviceOptions): Promise<{ gpu: GPU; adapter: GPUAdapter }> {
+  const gpu = await findGpu(options);
+  const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference });
   if (!adapter) {
     throw new WebGPUNotAvailableError('requestAdapter() returned no adapter (no GPU, or no Vulkan/Metal/D3D12 driver found)');
   }
-  return adapter;
+  return { gpu, adapter };
 }
 
 export async function acquireDevice(options: WebGPUDeviceOptions = {}): Promise<AcquiredDevice> {
@@ -79,9 +90,10 @@ export async function acquireDevice(options: WebGPUDeviceOptions = {}): Promise<
       adapterInfo: options.adapter?.info,
       isFallbackAdapter: false,
       subgroups: options.device.features.has('subgroups'),
+      origin: { gpu: options.gpu, adapter: options.adapter },
     };
   }
-  const adapter = options.adapter ?? (await requestAdapter(options));
+  const { gpu, adapter } = options.adapter ? { gpu: options.gpu, adapter: options.adapter } : await findAdapter(options);
   const requiredLimits: Record<string, number> = {};
   for (const name of REQUESTED_LIMITS) requiredLimits[name] = adapter.limits[name];
   const subgroups = adapter.features.has('subgroups');
@@ -101,6 +113,7 @@ export async function acquireDevice(options: WebGPUDeviceOptions = {}): Promise<
     adapterInfo: adapter.info,
     isFallbackAdapter: Boolean((adapter.info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? legacyFallback),
     subgroups,
+    origin: { gpu, adapter },
   };
 }
 

@@ -71,6 +71,8 @@ export class WebGPUBackend implements Backend, TrainingOps, OpContext {
   readonly #frequencies = new Map<string, GPUBuffer>();
   /** Caller-computed frequencies (rope scaling), keyed by the array's identity. */
   readonly #customFrequencies = new Map<Float32Array, GPUBuffer>();
+  /** Keeps the device's `GPU` and adapter reachable for as long as the backend is (see AcquiredDevice.origin). */
+  readonly #acquired: AcquiredDevice;
   readonly #training: TrainingOps = createWebGPUTrainingOps(this, (op, ...tensors) => this.#live(op, ...tensors));
 
   constructor(
@@ -79,6 +81,7 @@ export class WebGPUBackend implements Backend, TrainingOps, OpContext {
     private readonly ownsDevice = true,
   ) {
     const device = acquired.device;
+    this.#acquired = acquired;
     this.device = device;
     this.info = { name: 'webgpu', description: describeAdapter(acquired), details: describeDevice(acquired) };
     const limit = Math.min(DEFAULT_MAX_BINDING_BYTES, device.limits.maxStorageBufferBindingSize);
