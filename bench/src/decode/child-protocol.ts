@@ -10,9 +10,18 @@ import { startLoadProbe } from '../measure/machine-load.js';
  * and warms up, then talks in JSON lines: it writes `ready` (or `result` when it skipped the run),
  * and for each `run` line on stdin one `repetition`; on `finish` it writes `result` and exits.
  */
-export type DecodeImpl = 'cria-wasm' | 'cria-webgpu' | 'llama.cpp';
+export type DecodeImpl = 'cria-wasm' | 'cria-webgpu' | 'cria-webgpu-host' | 'llama.cpp';
 
-export const DECODE_IMPLS: readonly DecodeImpl[] = ['cria-wasm', 'llama.cpp', 'cria-webgpu'];
+/**
+ * `cria-webgpu-host` is Cria's WebGPU path on Dawn's null device: every WebGPU call is made and
+ * validated, no GPU work runs (outputs are not computed). Its tokens/s is what the host side alone
+ * allows, the ceiling on any GPU, measured without one; on SwiftShader the host's time is mixed with
+ * the emulated GPU's on the same cores.
+ */
+export const DECODE_IMPLS: readonly DecodeImpl[] = ['cria-wasm', 'llama.cpp', 'cria-webgpu', 'cria-webgpu-host'];
+
+/** The impls that run through WebGPU (each alone, after the CPU impls' interleaved turns). */
+export const isWebGpuImpl = (impl: DecodeImpl): boolean => impl === 'cria-webgpu' || impl === 'cria-webgpu-host';
 
 export interface ChildRequest {
   impl: DecodeImpl;
@@ -57,7 +66,7 @@ export interface ChildResult {
   threads: number | null;
   loadMs: number;
   repetitions: Repetition[];
-  /** The greedy tokens of the last repetition (first 16), so a reader can see both impls ran the same loop. */
+  /** The greedy tokens of the last repetition (first 16), so a reader can see both impls ran the same loop (none from cria-webgpu-host, which computes nothing). */
   firstTokens: number[];
   /** KV cache bytes as this impl allocates them (Cria: its default type, f32 on wasm, f16 on WebGPU; llama.cpp f16, its context size). */
   kvCacheBytes: number;

@@ -50,6 +50,32 @@ function recordingClock(backend: Backend): { begin(): void; take(): number[] } |
 }
 const clocks = new WeakMap<Backend, ReturnType<typeof recordingClock>>();
 
+/** Held for the process's life: Dawn tears its instance down when the `GPU` object is collected. */
+let nullGpu: GPU | undefined;
+
+/**
+ * Cria's WebGPU backend on Dawn's null device (the `webgpu` package's `backend=null`): the same
+ * calls, validated by Dawn's front end, with nothing executed. Outputs are garbage by design; the
+ * time is the host's own cost per token.
+ */
+async function createHostOnlyBackend(): Promise<Backend> {
+  const moduleName = 'webgpu';
+  const { create, globals } = (await import(moduleName)) as { create(flags: string[]): GPU; globals: Record<string, unknown> };
+  Object.assign(globalThis, globals);
+  nullGpu ??= create(['backend=null']);
+  const adapter = await nullGpu.requestAdapter();
+  if (!adapter || adapter.info.device !== 'null-backend') throw new Error(`Dawn's null device is not available in this build of the webgpu package (got ${adapter ? JSON.stringify(adapter.info.device) : 'no adapter'})`);
+  return createWebGPUBackend({ gpu: nullGpu, adapter });
+}
+
+const HOST_ONLY_DESCRIPTION = "webgpu on Dawn's null device: every WebGPU call made and validated, no GPU work (outputs not computed); tok/s = the host side's ceiling on any GPU";
+
+async function createBackend(request: ChildRequest): Promise<Backend> {
+  if (request.impl === 'cria-wasm') return createWasmBackend({ threads: request.threads });
+  if (request.impl === 'cria-webgpu-host') return createHostOnlyBackend();
+  return createWebGPUBackend();
+}
+
 /**
  * Where the resident set stands after each phase (stderr, so the suite's log shows it): RSS and its
  * high-water mark, the JS heap, and array buffers outside it. Reading /proc costs nothing measurable.
@@ -111,7 +137,7 @@ async function pass(model: LlamaModel, cache: KvCache, prompt: readonly number[]
  */
 export async function prepareCria(request: ChildRequest): Promise<DecodeSession | ChildResult> {
   logMemory(request.impl, 'start');
-  const backend: Backend = request.impl === 'cria-wasm' ? await createWasmBackend({ threads: request.threads }) : await createWebGPUBackend();
+  const backend = await createBackend(request);
   logMemory(request.impl, 'backend creation');
   try {
     const loadStarted = performance.now();
@@ -123,7 +149,7 @@ export async function prepareCria(request: ChildRequest): Promise<DecodeSession 
     const details = backend.info.details as { threads?: number };
     const base: ChildResult = {
       impl: request.impl,
-      description: backend.info.description,
+      description: request.impl === 'cria-webgpu-host' ? HOST_ONLY_DESCRIPTION : backend.info.description,
       threads: request.impl === 'cria-wasm' ? (details.threads ?? null) : null,
       loadMs: Math.round(loadMs),
       repetitions: [],
@@ -204,7 +230,9 @@ export async function prepareCria(request: ChildRequest): Promise<DecodeSession 
         }
         cache.dispose();
         backend.dispose();
-        return { ...base, firstTokens: last?.tokens.slice(0, 16) ?? [], peakRssBytes: peakRssBytes(), ...(note ? { note } : {}) };
+        // The null device computes nothing: its "tokens" are argmaxes of uninitialized memory.
+        const firstTokens = request.impl === 'cria-webgpu-host' ? [] : (last?.tokens.slice(0, 16) ?? []);
+        return { ...base, firstTokens, peakRssBytes: peakRssBytes(), ...(note ? { note } : {}) };
       },
     };
   } catch (error) {

@@ -120,7 +120,8 @@ export function renderDecodeMarkdown(result: ResultFile): string {
       'decode GB/s = weight bytes / median time per token (decode streams every weight once per token). Peak RSS is the child process\'s maxRSS (Node itself is ~40 MiB of it); ' +
       'weights + KV = tensor bytes in the file + the KV cache as that impl allocates it (Cria wasm f32, Cria WebGPU and llama.cpp f16: their defaults) for `context` positions (see Method). RSS after = resident set after the timed passes. ' +
       '`tokens` compares the first 16 greedy tokens with the other CPU impl (random weights: a near-tie may fall either way after quantized activations). ' +
-      'WebGPU per token: submits and dispatches of a decode step, and the median CPU ms from its start to its submit (recording it: the host\'s floor per token on any GPU). ' +
+      'WebGPU per token: submits and dispatches of a decode step, and the median CPU ms from its start to its submit (recording it). ' +
+      '`cria-webgpu-host` runs the WebGPU path on Dawn\'s null device, where every call is made and validated but no GPU work runs: its tok/s is the ceiling the host side alone allows on any GPU, measured without one (on SwiftShader the host shares the cores with the emulated GPU). ' +
       `Total time: ${result.elapsed_s} s.`,
     '',
     '## Machine',

@@ -54,7 +54,7 @@ describe('decode suite', () => {
     const result = await runDecodeSuite({ quick: true, only: null, modelDirectory: directory });
     const rows = result.rows as DecodeRow[];
     // The main run, then the long-context phase of the CPU impls.
-    expect(rows.map((row) => `${row.impl}${row.long_context ? ' (long)' : ''}`)).toEqual(['cria-wasm', 'llama.cpp', 'cria-webgpu', 'cria-wasm (long)', 'llama.cpp (long)']);
+    expect(rows.map((row) => `${row.impl}${row.long_context ? ' (long)' : ''}`)).toEqual(['cria-wasm', 'llama.cpp', 'cria-webgpu', 'cria-webgpu-host', 'cria-wasm (long)', 'llama.cpp (long)']);
     const wasm = rows.find((row) => row.impl === 'cria-wasm')!;
     const longWasm = rows.find((row) => row.impl === 'cria-wasm' && row.long_context)!;
     expect(longWasm).toMatchObject({ prompt_tokens: 40, generated_tokens: 4 });
@@ -72,6 +72,13 @@ describe('decode suite', () => {
     expect(String(result.method['interleaving'])).toContain('alternate');
     const gpu = rows.find((row) => row.impl === 'cria-webgpu')!;
     if (!gpu.skipped) expect(gpu.submits_per_token).toBe(1);
+    // The null device: the same path with no GPU work, so it runs in full, with no tokens to compare.
+    const host = rows.find((row) => row.impl === 'cria-webgpu-host')!;
+    expect(host.skipped).toBeUndefined();
+    expect(host).toMatchObject({ threads: null, submits_per_token: 1, check: null });
+    expect(host.first_tokens).toBeUndefined();
+    expect(host.decode_tokens_per_s).toBeGreaterThan(0);
+    expect(host.record_ms_per_token).toBeGreaterThan(0);
 
     const bars = computeDecodeBars(rows);
     expect(bars.map((bar) => bar.bar)).toHaveLength(4);

@@ -5,7 +5,7 @@ import { collectMachineInfo, currentLoad } from '../machine.js';
 import { waitForQuiet } from '../measure/machine-load.js';
 import { median, minimum, roundSignificant } from '../measure/statistics.js';
 import { UNMEASURED, type ImplInfo, type MachineInfo, type ResultFile, type ResultRow } from '../results/result-types.js';
-import { DECODE_IMPLS, type ChildRequest, type ChildResult, type DecodeImpl } from './child-protocol.js';
+import { DECODE_IMPLS, isWebGpuImpl, type ChildRequest, type ChildResult, type DecodeImpl } from './child-protocol.js';
 import { ensureModelFile, modelCacheDirectory, type ModelFile } from './model-file.js';
 import { FULL_MODELS, headDim, kvCacheBytes, modelLabel, parameterCount, QUICK_MODELS, type DecodeModelSpec } from './model-shapes.js';
 import { startChildRunner, type ChildRunner, type DecodeChild } from './spawn-child.js';
@@ -140,8 +140,8 @@ export async function runDecodeSuite(options: DecodeSuiteOptions): Promise<Resul
       const file = ensureModelFile(spec, directory);
       files[label] = { ...file, parameters: parameterCount(spec.shape) };
       log(`${label}: ${file.path} (${(file.bytes / 2 ** 20).toFixed(1)} MiB, ${file.generated ? `generated in ${file.generateSeconds} s` : 'cached'})`);
-      // The CPU impls take turns in one group; WebGPU (its own device, minutes per pass on SwiftShader) after them, alone.
-      const groups: DecodeImpl[][] = [impls.filter((impl) => impl !== 'cria-webgpu'), impls.filter((impl) => impl === 'cria-webgpu')].filter((group) => group.length > 0);
+      // The CPU impls take turns in one group; each WebGPU impl (its own device, minutes per pass on SwiftShader) after them, alone.
+      const groups: DecodeImpl[][] = [impls.filter((impl) => !isWebGpuImpl(impl)), ...impls.filter(isWebGpuImpl).map((impl) => [impl])].filter((group) => group.length > 0);
       for (const group of groups) {
         // A model with more weights than one WebGPU was already too slow for gets only its counters.
         const countOnly = group.includes('cria-webgpu') && file.weightBytes >= webgpuTooSlowAt;
@@ -159,7 +159,7 @@ export async function runDecodeSuite(options: DecodeSuiteOptions): Promise<Resul
           }
         }
       }
-      const cpu = impls.filter((impl) => impl !== 'cria-webgpu');
+      const cpu = impls.filter((impl) => !isWebGpuImpl(impl));
       if (cpu.length > 0) {
         log(`${label}: long context (${settings.long.promptTokens}-token prompt, then ${settings.long.generate} decode steps)`);
         for (const row of await runInterleaved(runner, spec, file, cpu, { ...settings, ...settings.long }, log)) rows.push({ ...row.row, long_context: true });
@@ -188,6 +188,8 @@ export async function runDecodeSuite(options: DecodeSuiteOptions): Promise<Resul
         'per model, the Cria wasm and llama.cpp children are both loaded and warmed up (one after the other), each runs one more untimed settling pass (the second load evicts the first child’s caches), then their timed passes alternate A B, B A, A B … (the parent tells each child when to run one; the other idles), so a noisy minute of the host falls on both; WebGPU runs after them, alone',
       processes: 'each (impl, model) in a fresh Node; peak RSS = process.resourceUsage().maxRSS at its end (llama.cpp mmaps the file: its touched pages count)',
       webgpu: `probe first (8-token prompt, 4 decode steps, after a warm-up that compiles pipelines); the full run is skipped when the probe predicts over ${settings.webgpuCapMs / 1000} s, and a model with more weights than one already over it gets only its counters (1-token prefill, one decode step)`,
+      webgpu_host:
+        "cria-webgpu-host: the WebGPU path on Dawn's null device (the webgpu package's backend=null), alone after the other impls, warm-up and passes as the CPU impls: every WebGPU call is made and validated by Dawn's front end, nothing runs on a GPU, so its prefill and decode tok/s are what the host side alone allows (op checks, bind groups, uniforms, encoding, Dawn's validation, the read-back's round trip); a real driver adds its own command recording on top",
       quiet_wait: `before each model's children start, up to ${settings.quietWaitMs / 1000} s of waiting for other processes to use < ${settings.quietCores} cores; other_cores is what they used during that impl's own timed passes (the peer child's turns excluded)`,
       settle: `before each timed pass, up to ${settings.settleWaitMs / 1000} s of waiting until other processes, the idle peer child included, use < ${SETTLED_CORES} cores over ${SETTLE_LOOK_MS} ms (a child that has just finished its pass may still have threads polling for work)`,
     },
@@ -218,7 +220,7 @@ function baseRow(spec: DecodeModelSpec, file: ModelFile, impl: DecodeImpl, setti
     benchmark: modelLabel(spec),
     model: modelLabel(spec),
     impl,
-    threads: impl === 'cria-webgpu' ? null : 2,
+    threads: isWebGpuImpl(impl) ? null : 2,
     shape: `prompt ${settings.promptTokens}, generate ${settings.generate}`,
     dtype: spec.type.toLowerCase(),
     ...UNMEASURED,
@@ -349,7 +351,7 @@ function rowFromResult(base: DecodeRow, result: ChildResult, file: ModelFile, se
     rss_after_bytes: result.rssAfterBytes,
     kv_cache_bytes: result.kvCacheBytes,
     other_cores: result.otherCores,
-    first_tokens: result.firstTokens,
+    ...(result.firstTokens.length > 0 ? { first_tokens: result.firstTokens } : {}),
     ...(result.webgpu ? { dispatches_per_token: result.webgpu.dispatchesPerToken, submits_per_token: result.webgpu.submitsPerToken } : {}),
     ...(result.webgpu?.recordMsPerToken !== undefined ? { record_ms_per_token: roundSignificant(result.webgpu.recordMsPerToken) } : {}),
     ...(result.note ? { note: result.note } : {}),
@@ -365,8 +367,8 @@ function rowFromResult(base: DecodeRow, result: ChildResult, file: ModelFile, se
   row.median_ms = roundSignificant(median(perToken));
   row.min_ms = roundSignificant(minimum(perToken));
   row.runs = result.repetitions.length;
-  // Decode streams every weight once per token: the memory bandwidth it reaches.
-  row.gbps = roundSignificant(file.weightBytes / 1e9 / (median(perToken) / 1000));
+  // Decode streams every weight once per token: the memory bandwidth it reaches (none on the null device).
+  if (impl !== 'cria-webgpu-host') row.gbps = roundSignificant(file.weightBytes / 1e9 / (median(perToken) / 1000));
   log(
     `${row.model} ${impl}: prefill ${row.prefill_tokens_per_s} tok/s, decode ${row.decode_tokens_per_s} tok/s, peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB, other load ${result.otherCores}`,
   );
