@@ -86,6 +86,8 @@ export interface ChildResult {
   webgpu?: { dispatchesPerToken: number; submitsPerToken: number; prefillSubmits: number; recordMsPerToken?: number };
   /** Why the timed run did not happen (a probe predicted it over the cap); the probe numbers are in `note`. */
   skipped?: string;
+  /** WebGPU whose full run was skipped: the probe's own timed pass (after its warm-up), a short measurement in place of none. */
+  probe?: { promptTokens: number; prefillMs: number; steps: number; decodeMs: number };
   note?: string;
 }
 

@@ -195,6 +195,7 @@ export async function prepareCria(request: ChildRequest): Promise<DecodeSession 
         backend.dispose();
         return {
           ...base,
+          probe: { promptTokens: probePrompt.length, prefillMs: probe.prefillMs, steps: 4, decodeMs: probe.decodeMs },
           skipped: `too slow on this adapter for the ${Math.round(cap / 1000)} s cap per run (${note}; a ${request.prompt.length}-token prefill and ${request.generate} decode steps would not fit)`,
           note,
           peakRssBytes: peakRssBytes(),

@@ -59,13 +59,13 @@ function renderModelTable(model: string, rows: readonly DecodeRow[]): string {
     row.kv_cache_bytes === null ? '—' : `${mib(row.weights_bytes)} + ${mib(row.kv_cache_bytes)}`,
     mib(row.rss_after_bytes),
     row.load_ms === null ? '—' : String(row.load_ms),
-    row.skipped ? '—' : String(row.runs),
+    row.skipped ? (row.decode_tokens_per_s === null ? '—' : 'probe') : String(row.runs),
     row.other_cores === null ? '—' : row.other_cores.toFixed(2),
     row.submits_per_token === undefined
       ? ''
       : `${row.submits_per_token} submits, ${row.dispatches_per_token} dispatches${row.record_ms_per_token === undefined ? '' : `, ${row.record_ms_per_token} ms CPU to record`}`,
     row.check ?? '—',
-    [row.skipped ? `skipped: ${row.skipped}` : '', !row.skipped && row.note ? row.note : ''].filter(Boolean).join('; '),
+    [row.skipped ? `skipped: ${row.skipped}` : '', row.note && (!row.skipped || row.decode_tokens_per_s !== null) ? row.note : ''].filter(Boolean).join('; '),
   ]);
   return [`## ${model}`, '', renderTable(headers, body, align)].join('\n');
 }

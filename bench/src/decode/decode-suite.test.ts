@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { computeDecodeBars } from './decode-bars.js';
 import { renderDecodeMarkdown } from './decode-markdown.js';
 import type { DecodeRow } from './decode-suite.js';
-import { benchPrompt, runDecodeSuite } from './decode-suite.js';
+import { benchPrompt, probeSpeeds, runDecodeSuite } from './decode-suite.js';
 import { startChildRunner } from './spawn-child.js';
 import { ensureModelFile, planTensors } from './model-file.js';
 import { QUICK_MODELS } from './model-shapes.js';
@@ -45,6 +45,24 @@ describe('decode suite', () => {
       expect(result.repetitions).toEqual([]);
       expect(result.webgpu!.submitsPerToken).toBe(1);
       expect(result.webgpu!.dispatchesPerToken).toBeGreaterThan(10);
+    } finally {
+      runner.dispose();
+    }
+  });
+
+  it('answers with the probe when the full WebGPU run would not fit the cap, and the row takes its speed from it', async () => {
+    const file = ensureModelFile(QUICK_MODELS[0]!, directory);
+    const runner = await startChildRunner();
+    try {
+      const request = { impl: 'cria-webgpu' as const, modelPath: file.path, threads: 2, prompt: benchPrompt(16), generate: 8, contextSize: 32, kvValuesPerPosition: 1, maxPredictedMs: 1 };
+      const result = await runner.start(request, { timeoutMs: 120_000, log: () => {} }).ready();
+      if (result === 'ready') throw new Error('a 1 ms cap must make the child skip its full run');
+      expect(result.skipped).toMatch(/^too slow on this adapter for the 0 s cap per run \(probe: 8-token prefill \d+ ms, one decode step \d+ ms;/);
+      expect(result.probe).toMatchObject({ promptTokens: 8, steps: 4 });
+      expect(result.probe!.prefillMs).toBeGreaterThan(0);
+      const speeds = probeSpeeds(result.probe!);
+      expect(speeds.decode_tokens_per_s).toBeCloseTo(4 / (result.probe!.decodeMs / 1000), 1);
+      expect(speeds.note).toBe("tok/s from the probe's one pass (8-token prefill, 4 decode steps), not the full run");
     } finally {
       runner.dispose();
     }

@@ -356,6 +356,7 @@ function rowFromResult(base: DecodeRow, result: ChildResult, file: ModelFile, se
     ...(result.webgpu?.recordMsPerToken !== undefined ? { record_ms_per_token: roundSignificant(result.webgpu.recordMsPerToken) } : {}),
     ...(result.note ? { note: result.note } : {}),
   };
+  if (result.skipped && result.probe) return { row: { ...row, ...probeSpeeds(result.probe), skipped: result.skipped }, result };
   if (result.skipped || result.repetitions.length === 0) return { row: { ...row, skipped: result.skipped ?? 'no timed pass' }, result };
   const prefill = result.repetitions.map((repetition) => repetition.prefillMs);
   const decode = result.repetitions.map((repetition) => repetition.decodeMs);
@@ -373,6 +374,17 @@ function rowFromResult(base: DecodeRow, result: ChildResult, file: ModelFile, se
     `${row.model} ${impl}: prefill ${row.prefill_tokens_per_s} tok/s, decode ${row.decode_tokens_per_s} tok/s, peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB, other load ${result.otherCores}`,
   );
   return { row, result };
+}
+
+/** A WebGPU row whose full run was too slow: its speed from the probe's one pass (a short prompt), and a note that says so. */
+export function probeSpeeds(probe: NonNullable<ChildResult['probe']>): Pick<DecodeRow, 'prefill_tokens_per_s' | 'decode_tokens_per_s' | 'runs' | 'note'> {
+  const { promptTokens, prefillMs, steps, decodeMs } = probe;
+  return {
+    prefill_tokens_per_s: roundSignificant(promptTokens / (prefillMs / 1000)),
+    decode_tokens_per_s: roundSignificant(steps / (decodeMs / 1000)),
+    runs: 1,
+    note: `tok/s from the probe's one pass (${promptTokens}-token prefill, ${steps} decode steps), not the full run`,
+  };
 }
 
 /**
