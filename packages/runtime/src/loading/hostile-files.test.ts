@@ -31,6 +31,8 @@ beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'cria-hostile-'));
   await writeTestModel(join(scratch, 'sharded'), TINY_LLAMA, { hfShards: 2, ggufTypes: [] });
   sharded = join(scratch, 'sharded', 'hf');
+  // k-quant rows are whole 256-value super-blocks: a Llama whose hidden and FFN sizes are multiples of 256.
+  await writeTestModel(join(scratch, 'k-quants'), { ...TINY_LLAMA, hiddenSize: 256, intermediateSize: 512, seed: 4 }, { ggufTypes: ['Q4_K_M'] });
 });
 afterAll(async () => {
   await files?.remove();
@@ -152,8 +154,9 @@ function ggufMetadataMutation(random: SeededRandom, original: Uint8Array, file: 
 const safetensorsHeaderBytes = (bytes: Uint8Array) => 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
 
 describe('a corrupted model file loads or is refused with a typed error', () => {
-  it.each(['f32', 'q8_0', 'q4_0'])(`GGUF %s: ${ROUNDS} random corruptions of the metadata, the header and cuts`, async (type) => {
-    const original = new Uint8Array(await readFile(join(files.llama, `model-${type}.gguf`)));
+  it.each(['f32', 'q8_0', 'q4_0', 'q4_k_m'])(`GGUF %s: ${ROUNDS} random corruptions of the metadata, the header and cuts`, async (type) => {
+    const directory = type === 'q4_k_m' ? join(scratch, 'k-quants') : files.llama;
+    const original = new Uint8Array(await readFile(join(directory, `model-${type}.gguf`)));
     // The header is everything before the (aligned) tensor data: metadata, vocabulary, tensor infos.
     const parsed = await GgufFile.open(new MemoryByteSource(original, 'original.gguf'));
     const path = join(scratch, `mutated-${type}.gguf`);

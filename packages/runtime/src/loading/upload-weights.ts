@@ -1,4 +1,5 @@
 import { fromBf16, fromF16, type Backend, type Tensor } from '@cria/kernels';
+import { formatError, type ModelFormatError } from '../formats/errors.js';
 import { expectTensor } from '../formats/expect-tensor.js';
 import type { HostTensor, WeightReader } from '../formats/host-tensor.js';
 import type { LoadProgress } from '../engine/api-types.js';
@@ -53,11 +54,23 @@ export interface UploadOptions {
   signal?: AbortSignal;
 }
 
-function asF32(tensor: HostTensor, name: string): Float32Array {
+/** Storage types a norm or bias may have: its ops take f32, and these convert exactly. */
+const FLOAT_STORAGE = new Set(['F32', 'F16', 'BF16']);
+
+/** A norm or bias stored quantized is a corrupt or hand-made file: refused before anything is uploaded. */
+function floatStorageError(name: string, dtype: string, file: string): ModelFormatError {
+  return formatError('unsupported-dtype', file, `tensor '${name}' is a norm or bias stored as ${dtype}`, "norms and biases are kept in F32 by llama.cpp's converter and by transformers; re-export or re-convert the checkpoint", {
+    subject: name,
+    expected: 'F32, F16 or BF16',
+    got: dtype,
+  });
+}
+
+function asF32(tensor: HostTensor, name: string, file: string): Float32Array {
   if (tensor.dtype === 'f32') return tensor.data as Float32Array;
   if (tensor.dtype === 'f16') return fromF16(tensor.data as Uint16Array);
   if (tensor.dtype === 'bf16') return fromBf16(tensor.data as Uint16Array);
-  throw new RangeError(`'${name}' is ${tensor.dtype}; norms and biases must be F32/F16/BF16 (llama.cpp's converter keeps them F32)`);
+  throw floatStorageError(name, tensor.dtype, file);
 }
 
 /**
@@ -69,7 +82,10 @@ function asF32(tensor: HostTensor, name: string): Float32Array {
  */
 export async function uploadWeights(backend: Backend, reader: WeightReader, names: ModelTensorNames, options: UploadOptions): Promise<ModelWeights> {
   const expected = allExpectedTensors(names);
-  for (const tensor of expected) expectTensor(reader, options.file, tensor.name, tensor.shape);
+  for (const tensor of expected) {
+    const info = expectTensor(reader, options.file, tensor.name, tensor.shape);
+    if (tensor.f32 && !FLOAT_STORAGE.has(info.dtype.toUpperCase())) throw floatStorageError(info.name, info.dtype, options.file);
+  }
   const totalBytes = expected.reduce((sum, tensor) => sum + reader.tensors.get(tensor.name)!.byteLength, 0);
   let loadedBytes = 0;
   const uploaded: Tensor[] = [];
@@ -83,7 +99,7 @@ export async function uploadWeights(backend: Backend, reader: WeightReader, name
       tensor = await streamTensor(backend, reader, spec, staging);
     } else {
       const host = await reader.read(spec.name);
-      tensor = spec.f32 ? backend.tensor('f32', spec.shape, asF32(host, spec.name)) : backend.tensor(host.dtype, spec.shape, host.data);
+      tensor = spec.f32 ? backend.tensor('f32', spec.shape, asF32(host, spec.name, options.file)) : backend.tensor(host.dtype, spec.shape, host.data);
     }
     uploaded.push(tensor);
     loadedBytes += reader.tensors.get(spec.name)!.byteLength;
