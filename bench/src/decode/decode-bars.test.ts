@@ -47,6 +47,17 @@ describe('decode bars', () => {
     ]);
   });
 
+  it("says the memory bar's floor: Node with its worker thread plus weights + KV, and Cria's share above it", () => {
+    const MiB = 2 ** 20;
+    const memory = (floor: number) =>
+      computeDecodeBars([row('cria-wasm', { weights_bytes: 136 * MiB, kv_cache_bytes: 23 * MiB, peak_rss_bytes: 269 * MiB, node_floor_rss_bytes: floor * MiB })])[2]!;
+    expect(memory(51)).toMatchObject({ ratio: 1.69, status: 'MISS' });
+    expect(memory(51).detail).toBe(
+      '269 MiB / (136 + 23) MiB; Node with one worker thread and nothing loaded is 51 MiB (floor 1.32×), Cria\'s own share 59 MiB; the floor alone is over 1.3×',
+    );
+    expect(memory(30).detail).toMatch(/\(floor 1\.19×\), Cria's own share 80 MiB$/);
+  });
+
   it('marks speed ratios timed on a busy machine INCONCLUSIVE, and missing rows NOT MEASURED', () => {
     const bars = computeDecodeBars([
       row('cria-wasm', { decode_tokens_per_s: 90, prefill_tokens_per_s: 40, peak_rss_bytes: 100, other_cores: 1.1 }),

@@ -48,7 +48,14 @@ function memoryBar(rows: readonly DecodeRow[], model: string, target: number): D
   const ratio = cria.peak_rss_bytes / budget;
   const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(bytes >= 10 * 2 ** 20 ? 0 : 2);
   const { status } = verdict(ratio, target, { higherIsBetter: false });
-  return { ...bar, ratio: roundSignificant(ratio), status, detail: `${mib(cria.peak_rss_bytes)} MiB / (${mib(cria.weights_bytes)} + ${mib(cria.kv_cache_bytes)}) MiB` };
+  const detail = `${mib(cria.peak_rss_bytes)} MiB / (${mib(cria.weights_bytes)} + ${mib(cria.kv_cache_bytes)}) MiB`;
+  if (cria.node_floor_rss_bytes === undefined) return { ...bar, ratio: roundSignificant(ratio), status, detail };
+  // The part of the peak no JavaScript runtime avoids: Node and the second thread's worker.
+  const floor = cria.node_floor_rss_bytes;
+  const floorRatio = roundSignificant((floor + budget) / budget);
+  const above = `; Node with one worker thread and nothing loaded is ${mib(floor)} MiB (floor ${floorRatio}×), Cria's own share ${mib(cria.peak_rss_bytes - floor - budget)} MiB`;
+  const unreachable = (floor + budget) / budget > target ? `; the floor alone is over ${target}×` : '';
+  return { ...bar, ratio: roundSignificant(ratio), status, detail: `${detail}${above}${unreachable}` };
 }
 
 function submitBar(rows: readonly DecodeRow[], model: string): DecodeBar {

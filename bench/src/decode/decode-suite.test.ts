@@ -82,6 +82,10 @@ describe('decode suite', () => {
     expect(wasm.decode_tokens_per_s).toBeGreaterThan(0);
     expect(wasm.prefill_tokens_per_s).toBeGreaterThan(0);
     expect(wasm.peak_rss_bytes).toBeGreaterThan(0);
+    // The floor (Node with a worker thread, nothing loaded) was measured in this run, below the real child.
+    expect(wasm.node_floor_rss_bytes).toBeGreaterThan(0);
+    expect(wasm.node_floor_rss_bytes).toBeLessThan(wasm.peak_rss_bytes!);
+    expect(String(result.method['node_floor'])).toMatch(/once one worker thread has started/);
     // llama.cpp and WebGPU may be missing on some machines: then their rows say why.
     for (const row of rows) expect(row.skipped !== undefined || row.decode_tokens_per_s! > 0, `${row.impl}: ${row.skipped}`).toBe(true);
     // The CPU impls took turns: each got the same number of timed passes.

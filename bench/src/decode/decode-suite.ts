@@ -8,7 +8,8 @@ import { UNMEASURED, type ImplInfo, type MachineInfo, type ResultFile, type Resu
 import { DECODE_IMPLS, isWebGpuImpl, type ChildRequest, type ChildResult, type DecodeImpl } from './child-protocol.js';
 import { ensureModelFile, modelCacheDirectory, type ModelFile } from './model-file.js';
 import { FULL_MODELS, headDim, kvCacheBytes, modelLabel, parameterCount, QUICK_MODELS, type DecodeModelSpec } from './model-shapes.js';
-import { startChildRunner, type ChildRunner, type DecodeChild } from './spawn-child.js';
+import { measureNodeFloor } from '../measure/node-floor.js';
+import { CHILD_EXEC_ARGV, startChildRunner, type ChildRunner, type DecodeChild } from './spawn-child.js';
 
 /**
  * The decode suite: for each model (SmolLM2-135M shapes in Q8_0 and Q4_0, TinyLlama-1.1B shapes in
@@ -37,6 +38,8 @@ export interface DecodeRow extends ResultRow {
   weights_bytes: number;
   /** The KV cache as this impl allocates it (Cria wasm f32, Cria WebGPU and llama.cpp f16: their defaults) for `context` positions. */
   kv_cache_bytes: number | null;
+  /** cria-wasm: peak RSS of a Node child with one worker thread and nothing loaded (see node-floor.ts), measured in the same run. */
+  node_floor_rss_bytes?: number;
   /** WebGPU only: per generated token, from the backend's counters. */
   dispatches_per_token?: number;
   /** WebGPU: median CPU ms from a decode step's start to its one submit (recording every dispatch). */
@@ -127,6 +130,10 @@ export async function runDecodeSuite(options: DecodeSuiteOptions): Promise<Resul
   const log = options.log ?? (() => {});
   const impls = DECODE_IMPLS.filter((impl) => !options.only || options.only.some((part) => impl.includes(part)));
   const directory = options.modelDirectory ?? modelCacheDirectory();
+  // What Node itself holds before any model: the memory bar's floor, measured here, not assumed.
+  const floor = measureNodeFloor(CHILD_EXEC_ARGV);
+  log(`Node floor: ${(floor.bareBytes / 2 ** 20).toFixed(0)} MiB bare, ${(floor.withWorkerBytes / 2 ** 20).toFixed(0)} MiB with one worker thread`);
+  const withFloor = (row: DecodeRow): DecodeRow => (row.impl === 'cria-wasm' ? { ...row, node_floor_rss_bytes: floor.withWorkerBytes } : row);
   const runner = await startChildRunner();
   const rows: DecodeRow[] = [];
   const implInfo = new Map<DecodeImpl, ImplInfo>();
@@ -149,7 +156,7 @@ export async function runDecodeSuite(options: DecodeSuiteOptions): Promise<Resul
         for (const row of await runInterleaved(runner, spec, file, group, { ...settings, webgpuCountOnly: countOnly }, log)) {
           const impl = row.row.impl as DecodeImpl;
           if (impl === 'cria-webgpu' && (row.result?.skipped || row.row.skipped?.includes('killed after'))) webgpuTooSlowAt = Math.min(webgpuTooSlowAt, file.weightBytes);
-          rows.push(row.row);
+          rows.push(withFloor(row.row));
           if (row.result) {
             implInfo.set(impl, { impl, threads: row.result.threads, description: row.result.description });
             if (impl === 'cria-webgpu') webgpu = row.result.description.replace(/^webgpu: /, '');
@@ -162,7 +169,7 @@ export async function runDecodeSuite(options: DecodeSuiteOptions): Promise<Resul
       const cpu = impls.filter((impl) => !isWebGpuImpl(impl));
       if (cpu.length > 0) {
         log(`${label}: long context (${settings.long.promptTokens}-token prompt, then ${settings.long.generate} decode steps)`);
-        for (const row of await runInterleaved(runner, spec, file, cpu, { ...settings, ...settings.long }, log)) rows.push({ ...row.row, long_context: true });
+        for (const row of await runInterleaved(runner, spec, file, cpu, { ...settings, ...settings.long }, log)) rows.push(withFloor({ ...row.row, long_context: true }));
       }
     }
   } finally {
@@ -186,6 +193,7 @@ export async function runDecodeSuite(options: DecodeSuiteOptions): Promise<Resul
       repetitions: `1 warm-up, then up to ${settings.repetitions} timed (prefill + decode) passes, none started once an impl has ${settings.budgetMs / 1000} s of timed passes; medians`,
       interleaving:
         'per model, the Cria wasm and llama.cpp children are both loaded and warmed up (one after the other), each runs one more untimed settling pass (the second load evicts the first child’s caches), then their timed passes alternate A B, B A, A B … (the parent tells each child when to run one; the other idles), so a noisy minute of the host falls on both; WebGPU runs after them, alone',
+      node_floor: `before the models, ${CHILD_EXEC_ARGV.join(' ')} Node children that load nothing: bare ${(floor.bareBytes / 2 ** 20).toFixed(1)} MiB, ${(floor.withWorkerBytes / 2 ** 20).toFixed(1)} MiB once one worker thread has started (the wasm backend's second thread is one); median of 3. The memory bar's floor is that plus weights + KV cache`,
       processes: 'each (impl, model) in a fresh Node; peak RSS = process.resourceUsage().maxRSS at its end (llama.cpp mmaps the file: its touched pages count)',
       webgpu: `probe first (8-token prompt, 4 decode steps, after a warm-up that compiles pipelines); the full run is skipped when the probe predicts over ${settings.webgpuCapMs / 1000} s, and a model with more weights than one already over it gets only its counters (1-token prefill, one decode step)`,
       webgpu_host:

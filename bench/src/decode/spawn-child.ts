@@ -4,6 +4,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildMessage, ChildRequest, ChildResult, ParentCommand, Repetition } from './child-protocol.js';
 
+
+/** Node flags of every decode child (relaxed SIMD is behind a flag in Node 20). */
+export const CHILD_EXEC_ARGV: readonly string[] = ['--experimental-wasm-relaxed-simd'];
 /**
  * Runs decode-child.ts in fresh Node processes. The child is bundled with esbuild into bench/dist
  * (Node 20 cannot run TypeScript; packages stay external, so @cria/* and node-llama-cpp load from
@@ -66,7 +69,7 @@ export class DecodeChild {
     private readonly request: ChildRequest,
     private readonly options: ChildOptions,
   ) {
-    this.child = spawn(process.execPath, ['--experimental-wasm-relaxed-simd', script, JSON.stringify(request)], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [...CHILD_EXEC_ARGV, script, JSON.stringify(request)], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (data: Buffer) => this.onStdout(data.toString()));
     this.child.stderr!.on('data', (data: Buffer) => {
       // Dawn's Vulkan loader complains about XDG_RUNTIME_DIR on headless machines: harmless noise.
