@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createWasmBackend, createWebGPUBackend, type Backend } from '@cria/kernels';
+import { createWasmBackend, createWebGPUBackend, ResourceLimitError, type Backend } from '@cria/kernels';
 import { loadModel, type KvCache, type LlamaModel } from '@cria/runtime';
 import { argmax, OwnTurnLoad, peakRssBytes, type ChildRequest, type ChildResult, type DecodeSession, type Repetition } from './child-protocol.js';
 
@@ -131,6 +131,23 @@ async function pass(model: LlamaModel, cache: KvCache, prompt: readonly number[]
   };
 }
 
+/** A child that did not get to run: the reason, and the process's memory as it stands. */
+function skippedResult(request: ChildRequest, skipped: string): ChildResult {
+  return {
+    impl: request.impl,
+    description: request.impl === 'cria-webgpu-host' ? HOST_ONLY_DESCRIPTION : request.impl,
+    threads: null,
+    loadMs: 0,
+    repetitions: [],
+    firstTokens: [],
+    kvCacheBytes: 0,
+    peakRssBytes: peakRssBytes(),
+    rssAfterBytes: process.memoryUsage().rss,
+    otherCores: null,
+    skipped,
+  };
+}
+
 /**
  * Loads the model, warms up (WebGPU: probes first and answers a skipped result when the full run
  * would not fit the cap), and hands back a session the parent drives one repetition at a time.
@@ -141,7 +158,16 @@ export async function prepareCria(request: ChildRequest): Promise<DecodeSession 
   logMemory(request.impl, 'backend creation');
   try {
     const loadStarted = performance.now();
-    const { model } = await loadModel(request.modelPath, backend);
+    const loaded = await loadModel(request.modelPath, backend).catch((error: unknown) => {
+      // Dawn's null device caps what it allocates (512 MiB in DeviceNull.cpp): a bigger model has no host-only run.
+      if (request.impl === 'cria-webgpu-host' && error instanceof ResourceLimitError) return undefined;
+      throw error;
+    });
+    if (!loaded) {
+      backend.dispose();
+      return skippedResult(request, `Dawn's null device ran out of memory loading this model (it caps its allocations at 512 MiB): no host-only run`);
+    }
+    const { model } = loaded;
     const loadMs = performance.now() - loadStarted;
     logMemory(request.impl, 'loading (tokenizer, header, weights)');
     const cache = model.createCache(request.contextSize);

@@ -357,7 +357,7 @@ function rowFromResult(base: DecodeRow, result: ChildResult, file: ModelFile, se
     load_ms: result.loadMs,
     peak_rss_bytes: result.peakRssBytes,
     rss_after_bytes: result.rssAfterBytes,
-    kv_cache_bytes: result.kvCacheBytes,
+    kv_cache_bytes: result.kvCacheBytes > 0 ? result.kvCacheBytes : base.kv_cache_bytes, // 0: skipped before allocating one
     other_cores: result.otherCores,
     ...(result.firstTokens.length > 0 ? { first_tokens: result.firstTokens } : {}),
     ...(result.webgpu ? { dispatches_per_token: result.webgpu.dispatchesPerToken, submits_per_token: result.webgpu.submitsPerToken } : {}),

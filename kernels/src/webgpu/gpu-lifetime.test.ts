@@ -1,17 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { runNodeScript } from './node-script.js';
 
 // Dawn in Node destroys its instance when the `GPU` object is garbage collected; a device still in
 // use then aborts the process (a failed mutex assertion or a segfault, not an exception). A caller
-// who passes `gpu: create([])` keeps no reference to it, so the backend must. Its own process:
-// the test needs `--expose-gc`, and a second Dawn instance in the test worker could crash it at exit.
+// who passes `gpu: create([])` keeps no reference to it, so the backend must.
 it('a backend keeps the GPU object it was given alive through garbage collection', () => {
-  const root = join(import.meta.dirname, '..', '..');
-  const script = join(root, '.gpu-lifetime.mjs'); // inside the package, so 'webgpu' and '@cria/kernels' resolve
-  writeFileSync(
-    script,
+  const output = runNodeScript(
+    'gpu-lifetime',
     `import { create, globals } from 'webgpu';
 Object.assign(globalThis, globals);
 const { createWebGPUBackend } = await import('@cria/kernels');
@@ -26,11 +21,36 @@ backend.silu({ out, x });
 console.log('silu', Array.from(await backend.read(out), (v) => v.toFixed(4)).join(' '));
 backend.dispose();
 `,
+    ['--expose-gc'],
   );
-  try {
-    const output = execFileSync(process.execPath, ['--expose-gc', script], { encoding: 'utf8', timeout: 60_000 });
-    expect(output).toContain('silu -0.2689 0.0000 0.7311 1.7616');
-  } finally {
-    rmSync(script, { force: true });
-  }
+  expect(output).toContain('silu -0.2689 0.0000 0.7311 1.7616');
+});
+
+// Dawn's null device (no GPU work) caps its memory at 512 MiB: the same out-of-memory errors a real
+// GPU gives, without filling one. The failed allocation must surface as a ResourceLimitError at the
+// next read, not as the bare OperationError of the failed map.
+it('a device out of memory is a ResourceLimitError at the next read, with a hint', () => {
+  const output = runNodeScript(
+    'gpu-out-of-memory',
+    `import { create, globals } from 'webgpu';
+Object.assign(globalThis, globals);
+const { createWebGPUBackend } = await import('@cria/kernels');
+const gpu = create(['backend=null']);
+const backend = await createWebGPUBackend({ gpu });
+const big = [0, 1, 2].map(() => backend.tensor('f32', [50 * 1024, 1024])); // 3 × 200 MiB
+const x = backend.tensor('f32', [4], new Float32Array(4));
+const out = backend.tensor('f32', [4]);
+backend.silu({ out, x });
+try {
+  await backend.read(out);
+  console.log('read: no error');
+} catch (error) {
+  console.log(error.constructor.name, error.message.split('\\n')[0].slice(0, 120));
+  console.log(/Hint: free tensors/.test(error.message) ? 'hinted' : 'no hint');
+}
+backend.dispose();
+`,
+  );
+  expect(output).toMatch(/^ResourceLimitError (read: the WebGPU device ran out of memory|.*out of memory)/m);
+  expect(output).toContain('hinted');
 });

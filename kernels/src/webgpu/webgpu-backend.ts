@@ -68,6 +68,8 @@ export class WebGPUBackend implements Backend, TrainingOps, OpContext {
   #lost?: GPUDeviceLostInfo;
   #disposed = false;
   #errors: string[] = [];
+  /** One of #errors was a GPUOutOfMemoryError: the next check says so as a ResourceLimitError. */
+  #outOfMemory = false;
   readonly #frequencies = new Map<string, GPUBuffer>();
   /** Caller-computed frequencies (rope scaling), keyed by the array's identity. */
   readonly #customFrequencies = new Map<Float32Array, GPUBuffer>();
@@ -95,7 +97,9 @@ export class WebGPUBackend implements Backend, TrainingOps, OpContext {
     });
     // A listener, not `onuncapturederror`, so a caller's own handler on a shared device survives.
     device.addEventListener('uncapturederror', (event) => {
-      this.#errors.push((event as GPUUncapturedErrorEvent).error.message);
+      const { error } = event as GPUUncapturedErrorEvent;
+      if (isOutOfMemory(error)) this.#outOfMemory = true;
+      this.#errors.push(error.message);
     });
     forwardTrainingOps(this, this.#training);
   }
@@ -382,10 +386,25 @@ export class WebGPUBackend implements Backend, TrainingOps, OpContext {
   }
 
   #throwReportedErrors(op: string): void {
-    if (!this.#errors.length) return;
+    const error = this.#reportedErrors(op);
+    if (error) throw error;
+  }
+
+  /** The errors WebGPU reported since the last check, as one typed error (and cleared); undefined if none. */
+  #reportedErrors(op: string): CriaKernelError | undefined {
+    if (!this.#errors.length) return undefined;
     const messages = this.#errors.splice(0);
-    throw new CriaKernelError(
-      `${op}: WebGPU reported ${messages.length} error(s) since the last check: ${messages.join(' | ')}`,
+    // A failed allocation invalidates every later use of it: the first few messages say it all.
+    const shown = messages.length > 3 ? `${messages.slice(0, 3).join(' | ')} | … ${messages.length - 3} more` : messages.join(' | ');
+    if (this.#outOfMemory) {
+      this.#outOfMemory = false;
+      return new ResourceLimitError(
+        `${op}: the WebGPU device ran out of memory (${messages.length} error(s) since the last check: ${shown})`,
+        'free tensors you no longer need (a model: dispose it), load quantized weights (q8_0 / q4_0) or a smaller model, or use the wasm backend',
+      );
+    }
+    return new CriaKernelError(
+      `${op}: WebGPU reported ${messages.length} error(s) since the last check: ${shown}`,
       'results read since then may be wrong; this is a bug in @cria/kernels or an exceeded device limit — please report it with the message',
     );
   }
@@ -398,8 +417,17 @@ export class WebGPUBackend implements Backend, TrainingOps, OpContext {
       return new DeviceLostError(lost.reason, `${op}: ${lost.message || (error as Error).message}`);
     }
     if (this.#disposed) return new DeviceLostError('destroyed', `${op}: this backend was disposed`);
+    // A map that fails on a live device follows an error WebGPU reported (an allocation that did not fit, most often).
+    const reported = this.#reportedErrors(op);
+    if (reported) return reported;
     return error instanceof Error ? error : new CriaKernelError(`${op}: ${String(error)}`);
   }
+}
+
+/** GPUOutOfMemoryError where the global exists (browsers, Dawn's globals in Node); its message otherwise. */
+function isOutOfMemory(error: GPUError): boolean {
+  const type = (globalThis as { GPUOutOfMemoryError?: abstract new (...args: never[]) => GPUError }).GPUOutOfMemoryError;
+  return type ? error instanceof type : /out of memory/i.test(error.message);
 }
 
 /**

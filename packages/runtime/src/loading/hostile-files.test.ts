@@ -154,18 +154,28 @@ function ggufMetadataMutation(random: SeededRandom, original: Uint8Array, file: 
 const safetensorsHeaderBytes = (bytes: Uint8Array) => 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
 
 describe('a corrupted model file loads or is refused with a typed error', () => {
-  it.each(['f32', 'q8_0', 'q4_0', 'q4_k_m'])(`GGUF %s: ${ROUNDS} random corruptions of the metadata, the header and cuts`, async (type) => {
-    const directory = type === 'q4_k_m' ? join(scratch, 'k-quants') : files.llama;
+  // Llama in every stored type, Llama 3 (rope scaling metadata and its rope_freqs tensor) and Qwen2 (q/k/v biases).
+  it.each([
+    ['llama', 'f32'],
+    ['llama', 'q8_0'],
+    ['llama', 'q4_0'],
+    ['llama', 'q4_k_m'],
+    ['llama3', 'f32'],
+    ['qwen2', 'q8_0'],
+  ] as const)(`GGUF %s %s: ${ROUNDS} random corruptions of the metadata, the header and cuts`, async (model, type) => {
+    const directory = type === 'q4_k_m' ? join(scratch, 'k-quants') : files[model];
     const original = new Uint8Array(await readFile(join(directory, `model-${type}.gguf`)));
     // The header is everything before the (aligned) tensor data: metadata, vocabulary, tensor infos.
     const parsed = await GgufFile.open(new MemoryByteSource(original, 'original.gguf'));
-    const path = join(scratch, `mutated-${type}.gguf`);
-    const random = new SeededRandom(0x66_75_7a + type.charCodeAt(1) * 31 + type.length);
+    const path = join(scratch, `mutated-${model}-${type}.gguf`);
+    const random = new SeededRandom(0x66_75_7a + type.charCodeAt(1) * 31 + type.length + model.length * 7);
     const untyped = new Untyped();
     for (let i = 0; i < ROUNDS; i++) {
       const mutation = random.uniform() < 0.3 ? ggufMetadataMutation(random, original, parsed) : byteMutation(random, original.length, parsed.dataOffset);
       await writeFile(path, mutation.apply(original));
-      untyped.check(await tryLoad(path), `GGUF ${type}: ${mutation.describe}`);
+      // A mutation that kills the process (a heap exhausted) leaves no tally: this names it first.
+      if (process.env.CRIA_MUTATION_TRACE) console.error(`GGUF ${model} ${type} #${i}: ${mutation.describe}`);
+      untyped.check(await tryLoad(path), `GGUF ${model} ${type}: ${mutation.describe}`);
     }
     if (process.env.CRIA_MUTATION_LOG) console.error([...untyped.tally].sort((a, b) => b[1] - a[1]));
     expect(untyped.found).toEqual([]);
@@ -187,13 +197,21 @@ describe('a corrupted model file loads or is refused with a typed error', () => 
     expect(untyped.found).toEqual([]);
   });
 
-  it.each(['config.json', 'tokenizer.json', 'tokenizer_config.json', SAFETENSORS_INDEX_FILE])(`Hugging Face %s: ${ROUNDS} values of the wrong kind, deleted keys and cuts`, async (name) => {
-    const directory = join(scratch, `hf-${name}`);
-    await cp(name === SAFETENSORS_INDEX_FILE ? sharded : join(files.llama, 'hf'), directory, { recursive: true });
+  // Llama 3's config.json carries the rope_scaling object; Qwen2's tokenizer_config.json its own chat template.
+  it.each([
+    ['config.json', 'llama'],
+    ['config.json', 'llama3'],
+    ['tokenizer.json', 'llama'],
+    ['tokenizer_config.json', 'llama'],
+    ['tokenizer_config.json', 'qwen2'],
+    [SAFETENSORS_INDEX_FILE, 'llama'],
+  ] as const)(`Hugging Face %s (%s): ${ROUNDS} values of the wrong kind, deleted keys and cuts`, async (name, model) => {
+    const directory = join(scratch, `hf-${model}-${name}`);
+    await cp(name === SAFETENSORS_INDEX_FILE ? sharded : join(files[model], 'hf'), directory, { recursive: true });
     const path = join(directory, name);
     const text = await readFile(path, 'utf8');
     const document: unknown = JSON.parse(text);
-    const random = new SeededRandom(name.length * 7919);
+    const random = new SeededRandom(name.length * 7919 + model.length);
     const untyped = new Untyped();
     for (let i = 0; i < ROUNDS; i++) {
       let mutated: string;

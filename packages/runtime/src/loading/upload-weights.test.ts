@@ -1,4 +1,4 @@
-import { createReferenceBackend } from '@cria/kernels';
+import { CriaKernelError, createReferenceBackend, createWebGPUBackend } from '@cria/kernels';
 import { describe, expect, it, vi } from 'vitest';
 import { concatBytes } from '../formats/chunks.js';
 import { ModelFormatError } from '../formats/errors.js';
@@ -27,5 +27,30 @@ describe('uploadWeights', () => {
     expect(error).toMatchObject({ code: 'unsupported-dtype', subject: 'blk.1.attn_norm.weight', expected: 'F32, F16 or BF16', got: 'Q8_0' });
     expect((error as Error).message).toMatch(/^quantized-norm\.gguf: tensor 'blk\.1\.attn_norm\.weight' is a norm or bias stored as Q8_0/);
     expect(allocations).not.toHaveBeenCalled();
+  });
+
+  it('fails the load when WebGPU reports an error while uploading (as it does out of memory), freeing what it uploaded', async () => {
+    const backend = await createWebGPUBackend();
+    const gguf = { kind: 'gguf' as const, name: 'model.gguf', open: async () => new MemoryByteSource(concatBytes(testModelGguf(TINY_LLAMA, 'Q8_0')), 'model.gguf') };
+    try {
+      // An allocation that fails is reported later, as an uncaptured error; an invalid buffer midway stands in for it.
+      const tensor = backend.tensor.bind(backend);
+      let created = 0;
+      vi.spyOn(backend, 'tensor').mockImplementation((...args) => {
+        if (++created === 5) backend.device.createBuffer({ size: 4, usage: 0 });
+        return tensor(...args);
+      });
+      const freed = vi.spyOn(backend, 'free');
+      const error = await loadModel(gguf, backend).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(CriaKernelError);
+      expect((error as Error).message).toMatch(/^sync: WebGPU reported 1 error/);
+      expect(freed).toHaveBeenCalledTimes(created);
+      // The backend stays usable: the same file loads once the error has been reported.
+      vi.restoreAllMocks();
+      const { model } = await loadModel(gguf, backend);
+      expect((await model.forward([1, 2], model.createCache(4))).length).toBe(TINY_LLAMA.vocabSize);
+    } finally {
+      backend.dispose();
+    }
   });
 });

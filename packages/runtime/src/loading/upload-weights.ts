@@ -117,6 +117,9 @@ export async function uploadWeights(backend: Backend, reader: WeightReader, name
     const finalNorm = await upload(names.finalNorm);
     const lmHead = names.lmHead ? await upload(names.lmHead) : embedding;
     const parameterCount = expected.reduce((sum, spec) => sum + spec.shape.reduce((product, dim) => product * dim, 1), 0);
+    // WebGPU reports a failed allocation (out of memory) asynchronously: wait for the uploads, so a
+    // model that does not fit fails here, with its tensors freed, not at the first generation.
+    await backend.sync();
     return { embedding, layers, finalNorm, lmHead, parameterCount, all: uploaded };
   } catch (error) {
     for (const tensor of uploaded) backend.free(tensor);

@@ -64,6 +64,8 @@ describe('configFromHf', () => {
     expect(() => configFromHf({ ...LLAMA_3_2, hidden_size: 2 ** 53 })).toThrow(/hidden_size/);
     expect(() => configFromHf({ ...LLAMA_3_2, num_key_value_heads: 6 })).toThrow(/'num_key_value_heads' should be a divisor of num_attention_heads \(32\), got 6/);
     expect(() => configFromHf({ ...LLAMA_3_2, head_dim: 127 })).toThrow(/'head_dim' should be an even number/);
+    // Llama 3's rope scaling builds head_dim / 2 frequencies from the config: 2^31 ran the heap out.
+    expect(() => configFromHf({ ...LLAMA_3_2, head_dim: 2 ** 31 })).toThrow(/'head_dim' should be a positive integer up to 4096, got 2147483648/);
     expect(() => configFromHf({ ...LLAMA_3_2, rms_norm_eps: Infinity })).toThrow(/rms_norm_eps/);
   });
 });

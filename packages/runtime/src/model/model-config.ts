@@ -69,6 +69,8 @@ export class ModelConfigError extends Error {
  */
 const MAX_LAYERS = 4096;
 const MAX_HEADS = 4096;
+/** Real head dims are 64–256; RoPE tables of head dim / 2 are built from it before any tensor is read. */
+const MAX_HEAD_DIM = 4096;
 /** Sizes are checked against the tensors; this only keeps products of them exact doubles. */
 const MAX_SIZE = 2 ** 31;
 
@@ -108,7 +110,7 @@ export function configFromHf(json: unknown, generationConfig: unknown = undefine
   if (!(SUPPORTED_ARCHITECTURES as readonly string[]).includes(architecture)) throw new UnsupportedArchitectureError(architecture, SUPPORTED_ARCHITECTURES);
   const hiddenSize = positiveInteger(file, record, 'hidden_size');
   const numHeads = positiveInteger(file, record, 'num_attention_heads', undefined, MAX_HEADS);
-  const headDim = positiveInteger(file, record, 'head_dim', hiddenSize / numHeads);
+  const headDim = positiveInteger(file, record, 'head_dim', hiddenSize / numHeads, MAX_HEAD_DIM);
   const ropeTheta = positiveNumber(file, record, 'rope_theta', 10000);
   const generation = (generationConfig ?? {}) as Record<string, unknown>;
   return checkHeads(file, { heads: 'num_attention_heads', kvHeads: 'num_key_value_heads', headDim: 'head_dim' }, {
@@ -164,7 +166,7 @@ export function configFromGguf(metadata: Record<string, unknown>, file: string):
   for (const [name, value] of Object.entries(metadata)) record[name] = typeof value === 'bigint' ? Number(value) : value;
   const hiddenSize = positiveInteger(file, record, key('embedding_length'));
   const numHeads = positiveInteger(file, record, key('attention.head_count'), undefined, MAX_HEADS);
-  const headDim = positiveInteger(file, record, key('rope.dimension_count'), hiddenSize / numHeads);
+  const headDim = positiveInteger(file, record, key('rope.dimension_count'), hiddenSize / numHeads, MAX_HEAD_DIM);
   const ropeTheta = positiveNumber(file, record, key('rope.freq_base'), 10000);
   const tokens = metadata['tokenizer.ggml.tokens'];
   const vocabFallback = Array.isArray(tokens) ? tokens.length : undefined;
