@@ -1,4 +1,4 @@
-import { SpecialTokenInTextError, TokenizerFormatError } from './errors.js';
+import { SpecialTokenInTextError, tokenId, TokenizerFormatError } from './errors.js';
 import { escapeRegExp } from './text/pattern.js';
 
 /** An entry of tokenizer.json's `added_tokens`: matched in the raw text before the pipeline runs. */
@@ -93,10 +93,10 @@ export function addedTokensFromJson(list: unknown): AddedToken[] {
     const entry = item as Record<string, unknown>;
     const field = `added_tokens[${index}]`;
     if (typeof entry?.['content'] !== 'string') throw new TokenizerFormatError(`${field}.content`, 'a string', entry?.['content']);
-    if (typeof entry['id'] !== 'number' || !Number.isInteger(entry['id']) || entry['id'] < 0) throw new TokenizerFormatError(`${field}.id`, 'a non-negative integer', entry['id']);
+    const id = tokenId(entry['id'], `${field}.id`);
     const special = entry['special'] === true;
     return {
-      id: entry['id'],
+      id,
       content: entry['content'],
       special,
       // tokenizers defaults `normalized` to !special when absent.

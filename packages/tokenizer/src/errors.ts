@@ -113,3 +113,18 @@ export class TokenizerInputError extends TokenizerError {
     super(`${method} expects ${expected}, got ${described}`, 'check the argument passed from JavaScript (TypeScript types catch this at compile time)');
   }
 }
+
+/**
+ * The largest token id a tokenizer may use: 64 times the largest real vocabularies (~262k). Tables
+ * indexed by id (id → token, special flags) are sized by the largest id, so a corrupt id of 2^53
+ * would otherwise be an allocation that cannot succeed.
+ */
+export const MAX_TOKEN_ID = 2 ** 24 - 1;
+
+/** `value` as a token id, or a TokenizerFormatError naming `field`. */
+export function tokenId(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_TOKEN_ID) {
+    throw new TokenizerFormatError(field, `a token id (an integer from 0 to ${MAX_TOKEN_ID})`, value);
+  }
+  return value;
+}

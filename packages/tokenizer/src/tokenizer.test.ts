@@ -112,10 +112,16 @@ describe('malformed tokenizer.json gives typed errors naming the field', () => {
     expect(load).toThrow(/model\.merges\[7\].*"left right" string or a \[left, right\] pair/s);
   });
 
-  test('a vocabulary id that is not a non-negative integer', () => {
-    const load = variant((json) => (json['model'].vocab['Ġthe'] = 1.5));
+  // 2^53 + 2 sized an id-indexed table past what can be allocated (a RangeError): found by mutating Qwen 3's vocabulary.
+  test.each([1.5, -1, 2 ** 24, 2 ** 53 + 2])('a vocabulary id of %s', (id) => {
+    const load = variant((json) => (json['model'].vocab['Ġthe'] = id));
     expect(load).toThrow(TokenizerFormatError);
-    expect(load).toThrow(/model\.vocab\["Ġthe"\].*non-negative integer/s);
+    expect(load).toThrow(/model\.vocab\["Ġthe"\].*a token id \(an integer from 0 to 16777215\)/s);
+  });
+
+  test('an added token id past the largest a tokenizer may use', () => {
+    const load = variant((json) => (json['added_tokens'][0].id = 2 ** 40));
+    expect(load).toThrow(/added_tokens\[0\]\.id.*an integer from 0 to 16777215/s);
   });
 
   test('a bad regex', () => {

@@ -1,4 +1,4 @@
-import { TokenizerFormatError, UnsupportedComponentError } from '../errors.js';
+import { tokenId, TokenizerFormatError, UnsupportedComponentError } from '../errors.js';
 import type { Tokenizer } from '../tokenizer.js';
 import { loadTokenizer } from './tokenizer-json.js';
 
@@ -164,7 +164,5 @@ function numberArray(metadata: GgufMetadata, key: string, length: number): numbe
 function optionalId(metadata: GgufMetadata, key: string): number | undefined {
   const value = metadata[key];
   if (value === undefined || value === null) return undefined;
-  if (typeof value === 'bigint') return Number(value);
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new TokenizerFormatError(key, 'a token id', value);
-  return value;
+  return tokenId(typeof value === 'bigint' ? Number(value) : value, key);
 }

@@ -1,4 +1,4 @@
-import { TokenizerFormatError, UnsupportedComponentError } from '../errors.js';
+import { tokenId, TokenizerFormatError, UnsupportedComponentError } from '../errors.js';
 import { BYTE_TO_CHAR, CHAR_TO_BYTE, encodeUtf8, UTF8 } from '../text/byte-level.js';
 import { ByteVocabulary } from './byte-vocabulary.js';
 import { mergeSymbols } from './bpe-merge.js';
@@ -289,9 +289,7 @@ function vocabFromRecord(record: Record<string, unknown>): Map<string, number> {
   // Object.keys, not Object.entries: no [token, id] array per entry (128k of them for Llama 3).
   const vocab = new Map<string, number>();
   for (const token of Object.keys(record)) {
-    const id = record[token];
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) throw new TokenizerFormatError(`model.vocab[${JSON.stringify(token)}]`, 'a non-negative integer id', id);
-    vocab.set(token, id);
+    vocab.set(token, tokenId(record[token], `model.vocab[${JSON.stringify(token)}]`));
   }
   return vocab;
 }
