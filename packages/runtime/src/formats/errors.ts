@@ -34,6 +34,8 @@ export type FormatErrorCode =
   | 'missing-shard'
   /** The file (or URL) could not be opened at all. */
   | 'file-not-found'
+  /** The connection failed while a URL's bytes were being read (reset, timed out, closed early). */
+  | 'network-error'
   | 'missing-tensor'
   /** A tensor's shape disagrees with what the model config implies. */
   | 'shape-mismatch'

@@ -15,6 +15,23 @@ function serve(): Promise<{ server: Server; url: string }> {
     if (request.url === '/missing') return response.writeHead(404).end();
     const range = /bytes=(\d+)-(\d+)/.exec(request.headers.range ?? '');
     if (request.method === 'HEAD') return response.writeHead(200, { 'content-length': bytes.byteLength }).end();
+    if (range && request.url === '/shifted') {
+      // A proxy that answers every range from the file's start.
+      const length = Number(range[2]) - Number(range[1]) + 1;
+      return response.writeHead(206, { 'content-range': `bytes 0-${length - 1}/${bytes.byteLength}` }).end(bytes.subarray(0, length));
+    }
+    if (range && request.url === '/replaced') {
+      // The file changed on the server after the HEAD request: the same range of a longer file.
+      const [start, end] = [Number(range[1]), Number(range[2])];
+      return response.writeHead(206, { 'content-range': `bytes ${start}-${end}/${bytes.byteLength * 2}` }).end(bytes.subarray(start, end + 1));
+    }
+    if (range && request.url === '/dropped') {
+      // Promises the whole range, sends half of it, then drops the connection.
+      const [start, end] = [Number(range[1]), Number(range[2])];
+      response.writeHead(206, { 'content-range': `bytes ${start}-${end}/${bytes.byteLength}`, 'content-length': end - start + 1 });
+      response.write(bytes.subarray(start, start + (end - start + 1) / 2));
+      return setTimeout(() => request.socket.destroy(), 20);
+    }
     if (range && request.url === '/file') {
       const [start, end] = [Number(range[1]), Number(range[2])];
       return response.writeHead(206, { 'content-range': `bytes ${start}-${end}/${bytes.byteLength}` }).end(bytes.subarray(start, end + 1));
@@ -71,5 +88,17 @@ describe('byte sources', () => {
     await expect(HttpRangeSource.open(`${http.url}/missing`)).rejects.toThrow(/HTTP 404/);
     const noRange = await HttpRangeSource.open(`${http.url}/norange`);
     await expect(noRange.read(0, 10)).rejects.toThrow(/range requests/);
+  });
+
+  it('refuses a server that answers other bytes, for a changed file, or drops the connection midway', async () => {
+    const shifted = await HttpRangeSource.open(`${http.url}/shifted`);
+    await expect(shifted.read(100, 10)).rejects.toMatchObject({ code: 'invalid-header', expected: 'bytes 100-109/1000', got: 'bytes 0-9/1000' });
+    expect(await shifted.read(0, 10)).toEqual(bytes.subarray(0, 10)); // the range it does answer right
+    const replaced = await HttpRangeSource.open(`${http.url}/replaced`);
+    await expect(replaced.read(100, 10)).rejects.toThrow(/for a file of another size.*expected bytes 100-109\/1000, got bytes 100-109\/2000/s);
+    const dropped = await HttpRangeSource.open(`${http.url}/dropped`);
+    const error = await dropped.read(0, 1000).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'network-error', subject: 'range 0-999' });
+    expect((error as Error).message).toMatch(/the connection failed while reading range 0-999 \(/);
   });
 });

@@ -1,4 +1,4 @@
-import { TruncatedFileError, formatError } from '../errors.js';
+import { ModelFormatError, TruncatedFileError, formatError } from '../errors.js';
 import { assertInBounds, type ByteSource } from './byte-source.js';
 
 /**
@@ -31,18 +31,51 @@ export class HttpRangeSource implements ByteSource {
   async read(offset: number, length: number): Promise<Uint8Array> {
     assertInBounds(this, offset, length, `reading ${length} bytes at offset ${offset}`);
     if (length === 0) return new Uint8Array(0);
+    const last = offset + length - 1;
     const headers = new Headers(this.init.headers);
-    headers.set('Range', `bytes=${offset}-${offset + length - 1}`);
-    const response = await fetch(this.name, { ...this.init, headers });
-    if (response.status !== 206) {
-      await response.body?.cancel();
-      throw formatError('invalid-header', this.name, `a range request was answered with HTTP ${response.status}`, 'serve the file from a server that supports HTTP range requests (status 206)', {
-        expected: 206,
-        got: response.status,
-      });
+    headers.set('Range', `bytes=${offset}-${last}`);
+    const range = `range ${offset}-${last}`;
+    let bytes: Uint8Array;
+    try {
+      const response = await fetch(this.name, { ...this.init, headers });
+      if (response.status !== 206) {
+        await response.body?.cancel();
+        throw formatError('invalid-header', this.name, `a range request was answered with HTTP ${response.status}`, 'serve the file from a server that supports HTTP range requests (status 206)', {
+          expected: 206,
+          got: response.status,
+        });
+      }
+      this.#checkContentRange(response.headers.get('content-range'), offset, last);
+      bytes = new Uint8Array(await response.arrayBuffer());
+    } catch (error) {
+      if (error instanceof ModelFormatError || (error as Error).name === 'AbortError') throw error;
+      // fetch rejects with a bare TypeError ("fetch failed", "terminated") when the connection drops.
+      throw formatError('network-error', this.name, `the connection failed while reading ${range} (${describeNetworkError(error)})`, 'check the network connection and load the model again (a browser download resumes from its cache)', { subject: range });
     }
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (bytes.byteLength !== length) throw new TruncatedFileError(this.name, `range ${offset}-${offset + length - 1}`, offset + length, offset + bytes.byteLength);
+    if (bytes.byteLength !== length) throw new TruncatedFileError(this.name, range, offset + length, offset + bytes.byteLength);
     return bytes;
   }
+
+  /**
+   * A 206 must be for the bytes asked for, of a file of the size the HEAD request reported: a proxy
+   * that shifts ranges, or a file replaced between requests, would otherwise mix two files' bytes.
+   */
+  #checkContentRange(header: string | null, first: number, last: number): void {
+    if (header === null) return; // optional for the server; the length check still holds
+    const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header.trim());
+    const total = match?.[3] === '*' ? this.size : Number(match?.[3]);
+    if (!match || Number(match[1]) !== first || Number(match[2]) !== last || total !== this.size) {
+      throw formatError('invalid-header', this.name, 'a range request was answered for other bytes, or for a file of another size', 'the file changed on the server while it was read, or a proxy rewrites ranges; load the model again', {
+        expected: `bytes ${first}-${last}/${this.size}`,
+        got: header,
+      });
+    }
+  }
+}
+
+/** undici's TypeError("fetch failed") keeps the socket's reason in `cause`. */
+function describeNetworkError(error: unknown): string {
+  const cause = (error as { cause?: { message?: string; code?: string } }).cause;
+  const message = error instanceof Error ? error.message : String(error);
+  return cause?.message ? `${message}: ${cause.code ? `${cause.code} ` : ''}${cause.message}` : message;
 }
