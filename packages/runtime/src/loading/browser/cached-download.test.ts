@@ -28,12 +28,38 @@ class MemoryCache implements CacheLike {
 /** Serves FILE with ranges; `/cut` drops the connection after `cutAfter` bytes of the first full-body answer. */
 let server: Server;
 let base: string;
-let requests: Array<{ url: string; range?: string }> = [];
+let requests: Array<{ url: string; range?: string; ifRange?: string }> = [];
 let cutsLeft = 0;
+/** `/versioned` serves this version of the file, with its ETag, and honours If-Range. */
+let version = 1;
+const versionOf = (n: number) => FILE.map((byte) => (byte + n) & 0xff);
+const resizedOf = (n: number) => Uint8Array.from([...versionOf(n), ...new Uint8Array(n)]);
 beforeAll(async () => {
   server = createServer((request, response) => {
-    requests.push({ url: request.url!, range: request.headers.range });
+    requests.push({ url: request.url!, range: request.headers.range, ifRange: request.headers['if-range'] });
     if (request.url === '/missing') return response.writeHead(404).end();
+    if (request.url === '/versioned' || request.url === '/resized') {
+      // /versioned: If-Range with an old ETag gets the whole new file (200), as HTTP servers do.
+      // /resized: no validators, and each version of the file is a byte longer.
+      const file = request.url === '/versioned' ? versionOf(version) : resizedOf(version);
+      const range = /bytes=(\d+)-/.exec(request.headers.range ?? '');
+      const current = `"v${version}"`;
+      const partial = range && (request.url === '/resized' || request.headers['if-range'] === current);
+      const start = partial ? Number(range[1]) : 0;
+      const body = file.subarray(start);
+      response.writeHead(partial ? 206 : 200, {
+        'content-length': body.byteLength,
+        ...(request.url === '/versioned' ? { etag: current } : {}),
+        ...(partial ? { 'content-range': `bytes ${start}-${file.byteLength - 1}/${file.byteLength}` } : {}),
+      });
+      if (cutsLeft > 0) {
+        cutsLeft--;
+        version++; // the file changes on the server while the connection is down
+        response.write(body.subarray(0, body.byteLength >> 1), () => setTimeout(() => response.socket?.destroy(), 20));
+        return;
+      }
+      return response.end(body);
+    }
     const range = /bytes=(\d+)-/.exec(request.headers.range ?? '');
     const start = range ? Number(range[1]) : 0;
     const body = FILE.subarray(start);
@@ -62,6 +88,7 @@ afterAll(() => new Promise((resolve) => server.close(resolve)));
 beforeEach(() => {
   requests = [];
   cutsLeft = 0;
+  version = 1;
 });
 
 describe('downloadFile', () => {
@@ -99,6 +126,25 @@ describe('downloadFile', () => {
     const blob = await downloadFile(`${base}/cut`, { cache, sha256: SHA256 });
     expect(new Uint8Array(await blob.arrayBuffer())).toEqual(FILE);
     expect(requests.at(-1)!.range).toBe(`bytes=${kept}-`);
+  });
+
+  it('resumes with If-Range: a file changed on the server since the kept bytes is downloaded whole, not spliced', async () => {
+    const cache = new MemoryCache();
+    cutsLeft = 1;
+    await expect(downloadFile(`${base}/versioned`, { cache, retries: 0, partBytes: 16_384 })).rejects.toBeInstanceOf(DownloadError);
+    const blob = await downloadFile(`${base}/versioned`, { cache });
+    expect(new Uint8Array(await blob.arrayBuffer())).toEqual(versionOf(2));
+    expect(requests.at(-1)).toMatchObject({ ifRange: '"v1"' });
+    expect(requests.at(-1)!.range).toMatch(/^bytes=\d+-$/);
+    expect([...cache.entries.keys()]).toEqual([`${base}/versioned`]); // the old parts are gone
+  });
+
+  it('starts over when a resumed answer is for a file of another size (a server without validators)', async () => {
+    cutsLeft = 1;
+    const blob = await downloadFile(`${base}/resized`, { cache: new MemoryCache(), partBytes: 16_384 });
+    expect(new Uint8Array(await blob.arrayBuffer())).toEqual(resizedOf(2));
+    // The cut, the resume whose Content-Range named the new size, then the whole file again.
+    expect(requests.map((request) => request.range === undefined)).toEqual([true, false, true]);
   });
 
   it('cancels a download mid-body on abort, keeping the bytes received for a later resume', async () => {

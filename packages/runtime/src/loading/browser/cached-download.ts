@@ -43,14 +43,30 @@ export async function defaultModelCache(): Promise<CacheLike | null> {
 // server for the bytes after the last one (a Range request) and the parts are joined when complete.
 const partKey = (url: string, index: number) => `${url}#cria-part-${index}`;
 
-async function loadParts(cache: CacheLike | null, url: string): Promise<Blob[]> {
+/**
+ * The response header a part is stored with: the ETag (or Last-Modified) of the file the bytes came
+ * from, sent back as `If-Range` on resume, so a server whose file changed since answers with the
+ * whole new file (200) instead of the rest of the new one appended to the start of the old.
+ */
+const VALIDATOR_HEADER = 'x-cria-if-range';
+
+async function loadParts(cache: CacheLike | null, url: string): Promise<{ parts: Blob[]; validator?: string }> {
   const parts: Blob[] = [];
-  if (!cache) return parts;
+  let validator: string | undefined;
+  if (!cache) return { parts };
   for (;;) {
     const response = await cache.match(partKey(url, parts.length));
-    if (!response) return parts;
+    if (!response) return { parts, validator };
+    if (parts.length === 0) validator = response.headers.get(VALIDATOR_HEADER) ?? undefined;
     parts.push(await response.blob());
   }
+}
+
+/** What `If-Range` may carry: a strong ETag (a weak one is not allowed there), else Last-Modified. */
+function validatorOf(response: Response): string | undefined {
+  const etag = response.headers.get('etag');
+  if (etag && !etag.startsWith('W/')) return etag;
+  return response.headers.get('last-modified') ?? undefined;
 }
 
 async function dropParts(cache: CacheLike | null, url: string, count: number): Promise<void> {
@@ -104,7 +120,8 @@ export async function downloadFile(url: string, options: DownloadOptions = {}): 
     }
   }
 
-  const parts = await loadParts(cache, url);
+  const { parts, validator: keptValidator } = await loadParts(cache, url);
+  let validator = keptValidator;
   const partBytes = options.partBytes ?? DEFAULT_PART_BYTES;
   let offset = parts.reduce((sum, part) => sum + part.size, 0);
   let failures = 0;
@@ -120,7 +137,7 @@ export async function downloadFile(url: string, options: DownloadOptions = {}): 
     pendingBytes = 0;
     if (cache) {
       const key = partKey(url, parts.length);
-      await cache.put(key, new Response(blob));
+      await cache.put(key, new Response(blob, { headers: validator ? { [VALIDATOR_HEADER]: validator } : {} }));
       parts.push((await (await cache.match(key))?.blob()) ?? blob);
     } else {
       parts.push(blob);
@@ -131,7 +148,8 @@ export async function downloadFile(url: string, options: DownloadOptions = {}): 
     if (options.signal?.aborted) throw aborted(options.signal);
     let response: Response;
     try {
-      response = await fetch(url, { headers: offset > 0 ? { Range: `bytes=${offset}-` } : {}, signal: options.signal });
+      const resume = offset > 0 ? { Range: `bytes=${offset}-`, ...(validator ? { 'If-Range': validator } : {}) } : {};
+      response = await fetch(url, { headers: resume, signal: options.signal });
     } catch (error) {
       if (options.signal?.aborted) throw aborted(options.signal);
       if (++failures > (options.retries ?? 3)) throw new DownloadError(url, `cannot reach the server (${(error as Error).message}); check the URL and the network`);
@@ -140,14 +158,25 @@ export async function downloadFile(url: string, options: DownloadOptions = {}): 
     if (offset > 0 && response.status === 206) {
       const range = /^bytes (\d+)-\d+\/(\d+|\*)/.exec(response.headers.get('content-range') ?? '');
       if (!range || Number(range[1]) !== offset) throw new DownloadError(url, `the server answered a resume from byte ${offset} with Content-Range "${response.headers.get('content-range')}"`, 206);
+      if (range[2] !== '*' && total !== undefined && Number(range[2]) !== total) {
+        // The file's size changed since the bytes kept (a server without If-Range): they belong to another file.
+        await response.body?.cancel();
+        await dropParts(cache, url, parts.length);
+        parts.length = 0;
+        offset = 0;
+        validator = undefined;
+        if (++failures > (options.retries ?? 3)) throw new DownloadError(url, `the file changed on the server during the download ${failures} times; try again later`);
+        continue;
+      }
       if (range[2] !== '*') total = Number(range[2]);
     } else if (response.status === 200) {
       if (offset > 0) {
-        // The server ignored the Range header (or the file changed): start over.
+        // The server ignored the Range header, or the file changed (If-Range): start over.
         await dropParts(cache, url, parts.length);
         parts.length = 0;
         offset = 0;
       }
+      validator = validatorOf(response);
       const length = Number(response.headers.get('content-length') ?? NaN);
       total = Number.isSafeInteger(length) ? length : undefined;
     } else {
