@@ -48,7 +48,8 @@ export class HttpRangeSource implements ByteSource {
       this.#checkContentRange(response.headers.get('content-range'), offset, last);
       bytes = new Uint8Array(await response.arrayBuffer());
     } catch (error) {
-      if (error instanceof ModelFormatError || (error as Error).name === 'AbortError') throw error;
+      // An abort is the caller's, not the network's: it goes up as it came.
+      if (error instanceof ModelFormatError || this.init.signal?.aborted || (error as { name?: unknown } | null)?.name === 'AbortError') throw error;
       // fetch rejects with a bare TypeError ("fetch failed", "terminated") when the connection drops.
       throw formatError('network-error', this.name, `the connection failed while reading ${range} (${describeNetworkError(error)})`, 'check the network connection and load the model again (a browser download resumes from its cache)', { subject: range });
     }
