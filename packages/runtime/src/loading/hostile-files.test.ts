@@ -181,12 +181,14 @@ describe('a corrupted model file loads or is refused with a typed error', () => 
     expect(untyped.found).toEqual([]);
   });
 
-  it(`Hugging Face safetensors: ${ROUNDS} random corruptions of its header and cuts`, async () => {
-    const directory = join(scratch, 'hf-safetensors');
-    await cp(join(files.qwen2, 'hf'), directory, { recursive: true });
+  // F32 (Qwen2, with biases) and BF16 (Llama): the header's dtype strings and sizes differ.
+  it.each(['F32', 'BF16'] as const)(`Hugging Face %s safetensors: ${ROUNDS} random corruptions of its header and cuts`, async (dtype) => {
+    const directory = join(scratch, `hf-safetensors-${dtype}`);
+    if (dtype === 'BF16') await writeTestModel(join(scratch, 'bf16'), TINY_LLAMA, { hfDtype: 'BF16', ggufTypes: [] });
+    await cp(join(dtype === 'F32' ? files.qwen2 : join(scratch, 'bf16'), 'hf'), directory, { recursive: true });
     const weightsPath = join(directory, 'model.safetensors');
     const original = new Uint8Array(await readFile(weightsPath));
-    const random = new SeededRandom(0x5afe);
+    const random = new SeededRandom(0x5afe + dtype.length);
     const untyped = new Untyped();
     for (let i = 0; i < ROUNDS; i++) {
       const mutation = byteMutation(random, original.length, safetensorsHeaderBytes(original));
