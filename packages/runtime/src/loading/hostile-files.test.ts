@@ -157,6 +157,7 @@ describe('a corrupted model file loads or is refused with a typed error', () => 
   // Llama in every stored type, Llama 3 (rope scaling metadata and its rope_freqs tensor) and Qwen2 (q/k/v biases).
   it.each([
     ['llama', 'f32'],
+    ['llama', 'f16'],
     ['llama', 'q8_0'],
     ['llama', 'q4_0'],
     ['llama', 'q4_k_m'],
