@@ -2,6 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** The start of a script that uses Dawn in Node: its globals installed, the built backend imported. */
+export const DAWN_PRELUDE = `import { create, globals } from 'webgpu';
+Object.assign(globalThis, globals);
+const { createWebGPUBackend } = await import('@cria/kernels');
+`;
+
 /**
  * Test support: runs `source` (an ES module) in a fresh Node and returns its stdout. The script is
  * written inside the package, so 'webgpu' and '@cria/kernels' (the built package) resolve. For
