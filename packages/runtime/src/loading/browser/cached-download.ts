@@ -144,6 +144,13 @@ export async function downloadFile(url: string, options: DownloadOptions = {}): 
     }
   };
 
+  // The kept bytes belong to another version of the file (or the server cannot resume): drop them.
+  const startOver = async () => {
+    await dropParts(cache, url, parts.length);
+    parts.length = 0;
+    offset = 0;
+  };
+
   for (;;) {
     if (options.signal?.aborted) throw aborted(options.signal);
     let response: Response;
@@ -161,9 +168,7 @@ export async function downloadFile(url: string, options: DownloadOptions = {}): 
       if (range[2] !== '*' && total !== undefined && Number(range[2]) !== total) {
         // The file's size changed since the bytes kept (a server without If-Range): they belong to another file.
         await response.body?.cancel();
-        await dropParts(cache, url, parts.length);
-        parts.length = 0;
-        offset = 0;
+        await startOver();
         validator = undefined;
         if (++failures > (options.retries ?? 3)) throw new DownloadError(url, `the file changed on the server during the download ${failures} times; try again later`);
         continue;
@@ -172,9 +177,7 @@ export async function downloadFile(url: string, options: DownloadOptions = {}): 
     } else if (response.status === 200) {
       if (offset > 0) {
         // The server ignored the Range header, or the file changed (If-Range): start over.
-        await dropParts(cache, url, parts.length);
-        parts.length = 0;
-        offset = 0;
+        await startOver();
       }
       validator = validatorOf(response);
       const length = Number(response.headers.get('content-length') ?? NaN);
