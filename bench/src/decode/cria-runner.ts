@@ -131,11 +131,11 @@ async function pass(model: LlamaModel, cache: KvCache, prompt: readonly number[]
   };
 }
 
-/** A child that did not get to run: the reason, and the process's memory as it stands. */
-function skippedResult(request: ChildRequest, skipped: string): ChildResult {
+/** The host-only child that could not load its model: the reason, and the process's memory as it stands. */
+function hostOnlySkipped(skipped: string): ChildResult {
   return {
-    impl: request.impl,
-    description: request.impl === 'cria-webgpu-host' ? HOST_ONLY_DESCRIPTION : request.impl,
+    impl: 'cria-webgpu-host',
+    description: HOST_ONLY_DESCRIPTION,
     threads: null,
     loadMs: 0,
     repetitions: [],
@@ -165,7 +165,7 @@ export async function prepareCria(request: ChildRequest): Promise<DecodeSession 
     });
     if (!loaded) {
       backend.dispose();
-      return skippedResult(request, `Dawn's null device ran out of memory loading this model (it caps its allocations at 512 MiB): no host-only run`);
+      return hostOnlySkipped(`Dawn's null device ran out of memory loading this model (it caps its allocations at 512 MiB): no host-only run`);
     }
     const { model } = loaded;
     const loadMs = performance.now() - loadStarted;
